@@ -1,0 +1,32 @@
+"""Domain exceptions shared by the container entrypoint and the submitter.
+
+Pure: imports no bpy, boto3 or ffmpeg. Exit codes are decided only at the edges
+(`entrypoint.__main__`, `submitter.cli`) from `exit_code`; AWS Batch's retry policy relies
+on them (design.md): 2 is never retried, 1 is.
+"""
+
+from __future__ import annotations
+
+
+class BlendbatchError(Exception):
+    """Something went wrong; the message says what and how to fix it."""
+
+    exit_code = 1
+
+
+class BadInput(BlendbatchError):
+    """The request itself is wrong: retrying the same thing cannot succeed."""
+
+    exit_code = 2
+
+
+class TransientFailure(BlendbatchError):
+    """A failure worth retrying (network, throttling, a crashed tool)."""
+
+    exit_code = 1
+
+
+class Terminated(BlendbatchError):
+    """SIGTERM arrived (Spot reclaim, job terminated); in-flight work was finished cleanly."""
+
+    exit_code = 143
