@@ -1,0 +1,325 @@
+"""Read a .blend file's scenes and frame ranges from its bytes, without Blender.
+
+Pure: imports no bpy, boto3 or ffmpeg (stdlib and `zstandard` only), so the submitter can plan
+a render on a laptop. Two depths:
+
+- a prefix (`complete=False`, e.g. the first `PREFIX_BYTES` of an s3:// object): the `REND`
+  blocks that follow the header give the saved-active scene's name, start and end;
+- the whole file (`complete=True`): the Scene ID blocks, decoded with the file's own SDNA, add
+  frame_step, fps and fps_base, and list the scenes that have no `REND` block.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import zstandard
+
+from entrypoint.errors import BadInput
+from submitter.sdna import Sdna, SdnaError, parse_sdna
+
+PREFIX_BYTES = 128 * 1024
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_LEGACY_HEADER = re.compile(rb"BLENDER([_-])([vV])(\d{3})")
+# Blender 5.0: "BLENDER" + header size "17" + pointer + file format "01" + endian + 4-digit version.
+_HEADER_V1 = re.compile(rb"BLENDER17([_-])01([vV])(\d{4})")
+_KNOWN_MAGICS = {
+    b"PK\x03\x04": "a zip?",
+    b"\x89PNG": "a PNG image?",
+    b"%PDF": "a PDF?",
+    b"\x7fELF": "a program?",
+}
+_SCENE_CODE = b"SC\0\0"
+
+
+class BlendFileError(BadInput):
+    """The bytes are not a .blend this reader can plan from; the message says what and the fix."""
+
+
+@dataclass(frozen=True)
+class SceneInfo:
+    name: str
+    start: int
+    end: int
+    step: int | None = None  # known only when the whole file was read
+    fps: int | None = None  # idem
+    fps_base: float | None = None  # idem
+
+
+@dataclass(frozen=True)
+class BlendInfo:
+    version: str  # e.g. "5.0" / "2.93"
+    pointer_size: int  # 4 or 8
+    little_endian: bool
+    compression: str  # "none" | "gzip" | "zstd"
+    # REND scenes in file order (the first is the one Blender saved as active); with the whole
+    # file read, the scenes without a REND block follow them.
+    scenes: tuple[SceneInfo, ...]
+
+
+@dataclass(frozen=True)
+class _Header:
+    version: str
+    pointer_size: int
+    endian: str  # struct-module prefix
+    size: int
+    block_format: str  # struct format of a block header (field order differs, see _blocks)
+
+
+@dataclass(frozen=True)
+class _Block:
+    code: bytes
+    sdna_index: int
+    start: int  # of the data, after the block header
+    length: int
+
+
+def read_blend_info(data: bytes, *, complete: bool) -> BlendInfo:
+    """Scenes of a .blend given a prefix of it (`complete=False`) or all of it (`complete=True`).
+
+    A prefix yields names, start and end (step/fps/fps_base None); the whole file adds those from
+    the Scene blocks at the offsets its own SDNA gives.
+    """
+    compression, raw = _decompress(data, complete=complete)
+    header = _parse_header(raw, compression)
+    rend_scenes, scene_blocks, sdna = _scan(raw, header, complete=complete)
+    if not rend_scenes:
+        raise BlendFileError(
+            f"a .blend (Blender {header.version}) but no REND block, so it names no scene to "
+            "render (bpy.data.libraries.write() saves files like this): open it in Blender "
+            "and save it with File > Save"
+        )
+    scenes = tuple(rend_scenes)
+    if complete:
+        scenes = _with_scene_settings(scenes, [_read_scene(raw, b, sdna) for b in scene_blocks])
+    return BlendInfo(header.version, header.pointer_size, header.endian == "<", compression, scenes)
+
+
+def read_blend_file(path: str | Path) -> BlendInfo:
+    """Scenes, frame ranges, step and fps of a local .blend (read whole)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise BlendFileError(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        return read_blend_info(data, complete=True)
+    except BlendFileError as error:
+        raise BlendFileError(f"{path}: {error}") from None
+
+
+def pick_scene(info: BlendInfo, name: str | None) -> SceneInfo:
+    """The named scene, or the saved-active one when `name` is None."""
+    if name is None:
+        return info.scenes[0]
+    for scene in info.scenes:
+        if scene.name == name:
+            return scene
+    known = ", ".join(repr(scene.name) for scene in info.scenes)
+    hint = ""
+    if info.scenes[0].step is None:
+        hint = " (from the start of the file only the saved-active scene is known)"
+    raise BlendFileError(f"no scene named {name!r}; the file has {known}{hint}")
+
+
+def _decompress(data: bytes, *, complete: bool) -> tuple[str, bytes]:
+    # Both decoders are streaming objects so that a prefix cut mid-stream still yields the
+    # bytes before the cut. zstd .blend files are a series of independent frames (plus a
+    # skippable seek-table frame at the end), hence read_across_frames.
+    if data.startswith(GZIP_MAGIC):
+        kind, decoder = "gzip", zlib.decompressobj(zlib.MAX_WBITS | 16)
+        errors: tuple[type[Exception], ...] = (zlib.error,)
+    elif data.startswith(ZSTD_MAGIC):
+        kind = "zstd"
+        decoder = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True)
+        errors = (zstandard.ZstdError,)
+    else:
+        return "none", data
+    try:
+        raw = decoder.decompress(data)
+    except errors as error:
+        raise BlendFileError(
+            f"starts like {kind} data but does not decompress ({error}): the file is damaged; "
+            "re-save it from Blender or upload it again"
+        ) from None
+    if not raw:  # zstd decodes whole blocks only: a cut inside the first one yields nothing
+        raise BlendFileError(
+            f"{len(data)} bytes of {kind} data decompress to nothing: the file is truncated, or "
+            "the prefix read was too short"
+        )
+    if complete and kind == "gzip" and not decoder.eof:
+        raise BlendFileError(
+            f"the gzip stream ends early after {len(data)} bytes: the file is truncated; "
+            "upload it again"
+        )
+    return kind, raw
+
+
+def _parse_header(raw: bytes, compression: str) -> _Header:
+    inside = "" if compression == "none" else f" (inside {compression} data)"
+    if not raw:
+        raise BlendFileError(
+            f"the data is empty{inside}: not a .blend file; check the path or upload it again"
+        )
+    if match := _HEADER_V1.match(raw):
+        size, block_format = 17, "4si8xqq"  # code, SDNAnr, old (skipped), len, nr
+    elif match := _LEGACY_HEADER.match(raw):
+        size, block_format = 12, None
+    elif raw.startswith(b"BLENDER"):
+        raise BlendFileError(
+            f"starts with {raw[:17]!r}{inside}: a .blend header this reader does not know "
+            "(a newer Blender?); update blendbatch or save the file with Blender 5.0"
+        )
+    else:
+        guess = next((g for magic, g in _KNOWN_MAGICS.items() if raw.startswith(magic)), None)
+        what = f"not a .blend file ({guess})" if guess else "not a .blend file"
+        raise BlendFileError(
+            f"starts with {raw[:8]!r}{inside}: {what}; pass the .blend saved by Blender"
+        )
+    pointer, endian_char, digits = match.groups()
+    pointer_size = 4 if pointer == b"_" else 8
+    if block_format is None:  # code, len, old (skipped), SDNAnr, nr
+        block_format = "4si4xii" if pointer_size == 4 else "4si8xii"
+    major, minor = divmod(int(digits), 100)
+    version = f"{major}.{minor:02d}" if major < 3 else f"{major}.{minor}"
+    endian = "<" if endian_char == b"v" else ">"
+    return _Header(version, pointer_size, endian, size, endian + block_format)
+
+
+def _scan(
+    raw: bytes, header: _Header, *, complete: bool
+) -> tuple[list[SceneInfo], list[_Block], Sdna | None]:
+    """The REND scenes; with `complete`, also the Scene blocks and the decoded SDNA."""
+    rend_scenes, scene_blocks, sdna = [], [], None
+    for block in _blocks(raw, header):
+        if block.code != b"REND" and not complete:
+            # REND blocks come first: the header of any other block closes the list.
+            return rend_scenes, scene_blocks, sdna
+        if block.start + block.length > len(raw):
+            raise BlendFileError(
+                f"a .blend (Blender {header.version}) whose block {block.code!r} needs "
+                f"{block.length} bytes from byte {block.start} but the data ends at byte "
+                f"{len(raw)}: the file is truncated; upload or download it again"
+            )
+        if block.code == b"REND":
+            rend_scenes.append(_parse_rend(raw, block, header))
+        elif block.code == _SCENE_CODE:
+            scene_blocks.append(block)
+        elif block.code == b"DNA1":
+            sdna = _parse_sdna_block(raw, block, header)
+        elif block.code == b"ENDB":
+            break
+    if sdna is None:  # also when a prefix ends on a block boundary right after REND blocks
+        raise _truncated(raw, header, rend_scenes, complete)
+    return rend_scenes, scene_blocks, sdna
+
+
+def _blocks(raw: bytes, header: _Header) -> Iterator[_Block]:
+    """Blocks in file order, up to the last whole block header (its data may be cut)."""
+    head = struct.Struct(header.block_format)
+    pos = header.size
+    while pos + head.size <= len(raw):
+        if header.size == 17:
+            code, sdna_index, length, _count = head.unpack_from(raw, pos)
+        else:
+            code, length, sdna_index, _count = head.unpack_from(raw, pos)
+        if length < 0:
+            raise BlendFileError(
+                f"block {code!r} at byte {pos} has a negative length: the file is damaged; "
+                "re-save it from Blender"
+            )
+        yield _Block(code, sdna_index, pos + head.size, length)
+        pos += head.size + length
+
+
+def _parse_rend(raw: bytes, block: _Block, header: _Header) -> SceneInfo:
+    # struct RenderInfo { int sfra, efra; char scene_name[64 (256 since 5.0)]; }
+    if block.length < 9:
+        raise BlendFileError(
+            f"a REND block of {block.length} bytes is too short for a frame range and a "
+            "scene name: the file is damaged; re-save it from Blender"
+        )
+    start, end = struct.unpack_from(header.endian + "ii", raw, block.start)
+    name = raw[block.start + 8 : block.start + block.length]
+    return SceneInfo(_c_string(name), start, end)
+
+
+def _truncated(
+    raw: bytes, header: _Header, rend_scenes: list[SceneInfo], complete: bool
+) -> BlendFileError:
+    where = f"a .blend (Blender {header.version}) whose data ends at byte {len(raw)}"
+    if complete:
+        return BlendFileError(
+            f"{where} without its DNA1 block: the file is truncated; upload or download it again"
+        )
+    if not rend_scenes:
+        return BlendFileError(
+            f"{where} before any REND block: the file is truncated, or the prefix read was too "
+            "short"
+        )
+    return BlendFileError(
+        f"{where} right after {len(rend_scenes)} REND block(s), so more may follow: read a "
+        "longer prefix or the whole file"
+    )
+
+
+def _parse_sdna_block(raw: bytes, block: _Block, header: _Header) -> Sdna:
+    data = memoryview(raw)[block.start : block.start + block.length]
+    try:
+        return parse_sdna(data, endian=header.endian, pointer_size=header.pointer_size)
+    except SdnaError as error:
+        raise BlendFileError(
+            f"the DNA1 block (struct layouts) cannot be decoded: {error}; the file is damaged, "
+            "re-save it from Blender"
+        ) from None
+
+
+def _read_scene(raw: bytes, block: _Block, sdna: Sdna) -> SceneInfo:
+    try:
+        if sdna.struct_names[block.sdna_index] != "Scene":
+            raise SdnaError(f"SC block of struct {sdna.struct_names[block.sdna_index]}")
+
+        def value(path: str) -> int | float | bytes:
+            return sdna.read(raw, block.start, sdna.member("Scene", path))
+
+        id_name = _c_string(value("id.name"))
+        return SceneInfo(
+            name=id_name[2:],  # an ID name starts with its 2-letter type code, "SC"
+            start=value("r.sfra"),
+            end=value("r.efra"),
+            step=value("r.frame_step"),
+            fps=value("r.frs_sec"),
+            fps_base=value("r.frs_sec_base"),
+        )
+    except (SdnaError, IndexError, struct.error) as error:
+        raise BlendFileError(
+            f"cannot read a Scene block with the file's SDNA ({error}): the file is damaged "
+            "or from a Blender this reader does not know; re-save it with Blender 5.0"
+        ) from None
+
+
+def _with_scene_settings(
+    rend_scenes: tuple[SceneInfo, ...], scenes: list[SceneInfo]
+) -> tuple[SceneInfo, ...]:
+    by_name = {scene.name: scene for scene in scenes}
+    ordered = []
+    for rend in rend_scenes:
+        scene = by_name.get(rend.name)
+        if scene is None:
+            raise BlendFileError(
+                f"a REND block names scene {rend.name!r} but no Scene block has that name: "
+                "the file is damaged; re-save it from Blender"
+            )
+        ordered.append(scene)
+    rend_names = {rend.name for rend in rend_scenes}
+    return tuple(ordered) + tuple(s for s in scenes if s.name not in rend_names)
+
+
+def _c_string(data: bytes) -> str:
+    return data.split(b"\0", 1)[0].decode("utf-8", "replace")
