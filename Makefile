@@ -1,0 +1,50 @@
+# blendbatch: `make demo` renders the bundled scene on this machine, `make test` runs the tests.
+# Both create the virtualenv in .venv first; nothing is installed outside it.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_OUT ?= build/demo
+
+.PHONY: setup demo test lint scene clean help
+
+help:
+	@echo "make demo   - set up .venv and render examples/demo.blend on this machine"
+	@echo "make test   - set up .venv and run the tests (unit + integration)"
+	@echo "make scene  - regenerate examples/demo.blend from examples/make_scene.py"
+	@echo "make clean  - remove build outputs (keeps .venv)"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "error: blendbatch needs Python 3.11 (the bpy 5.0.1 wheel exists only for it)."; \
+	  echo "       Install python3.11 and run: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)"; \
+	  exit 1; }
+	@echo "== creating $(VENV) with $(PYTHON) and installing blendbatch[render,dev]"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[render,dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== rendering examples/demo.blend (48 frames) in 4 slices, 2 at a time"
+	$(BIN)/blendbatch run -i examples/demo.blend -o $(DEMO_OUT) -n demo -f 12 --workers 2
+	@echo "== the demo video is $(DEMO_OUT)/demo/output.mp4"
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+scene: $(STAMP)
+	$(BIN)/python examples/make_scene.py --out examples/demo.blend --compress
+
+clean:
+	rm -rf build .pytest_cache
+
+-include docker/container.mk

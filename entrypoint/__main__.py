@@ -1,0 +1,108 @@
+"""`python -m entrypoint render|stitch ...`: the container's command contract.
+
+The edge: argv and environment are parsed once into frozen settings here; domain exceptions
+become exit codes only here (2 = bad input, never retried; 1 = retryable; 143 = SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+from collections.abc import Callable
+
+from entrypoint.errors import BadInput, BlendbatchError
+from entrypoint.settings import RenderSettings, StitchSettings
+
+log = logging.getLogger("entrypoint")
+
+
+def _render(args: argparse.Namespace) -> None:
+    from entrypoint.render import run_render
+
+    run_render(
+        RenderSettings(
+            input_uri=args.input,
+            output_uri=args.output,
+            frames_per_job=args.frames_per_job,
+            total_frames=args.total_frames,
+            index=_env_int("AWS_BATCH_JOB_ARRAY_INDEX", 0),
+            attempt=_env_int("AWS_BATCH_JOB_ATTEMPT", 1),
+            host=socket.gethostname(),
+        )
+    )
+
+
+def _stitch(args: argparse.Namespace) -> None:
+    from entrypoint.stitch import run_stitch
+
+    run_stitch(StitchSettings(input_uri=args.input, output_uri=args.output))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "render": _render,
+    "stitch": _stitch,
+}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadInput(f"{name}={raw!r} is not a whole number") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m entrypoint",
+        description="Render a slice of a Blender scene, or stitch rendered frames into a video.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}")
+    render = commands.add_parser("render", help="render this array child's slice of frames")
+    render.add_argument("-i", "--input", required=True, help=".blend: s3://bucket/key or a path")
+    render.add_argument(
+        "-o", "--output", required=True, help="output: s3://bucket/prefix or a folder"
+    )
+    render.add_argument(
+        "-f", "--frames-per-job", type=int, required=True, help="frames each array child renders"
+    )
+    render.add_argument(
+        "-t",
+        "--total-frames",
+        type=int,
+        help="frame count the submission planned for (checked against the scene)",
+    )
+    stitch = commands.add_parser("stitch", help="make the video from all rendered frames")
+    stitch.add_argument("-i", "--input", required=True, help="the render output (frames/ inside)")
+    stitch.add_argument("-o", "--output", required=True, help="where output.mp4 goes")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        print(f"usage: python -m entrypoint {{{','.join(COMMANDS)}}} ...", file=sys.stderr)
+        return BadInput.exit_code
+    try:
+        COMMANDS[args.command](args)
+    except BlendbatchError as error:
+        log.error("%s", error)
+        return error.exit_code
+    except Exception:
+        log.exception("unexpected failure (exit 1, the job will be retried)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Where things live under an output URI: the names the image, the submitter and users share.
+
+Pure: imports no bpy, boto3 or ffmpeg. Names never depend on the array index, so a retried
+or re-planned child writes exactly the same keys (design.md).
+"""
+
+from __future__ import annotations
+
+from entrypoint.frames import frame_name
+
+FRAMES_DIR = "frames"
+MANIFESTS_DIR = "manifests"
+VIDEO_NAME = "output.mp4"
+
+
+def frame_key(frame: int, extension: str = "png") -> str:
+    return f"{FRAMES_DIR}/{frame_name(frame, extension)}"
+
+
+def manifest_key(index: int) -> str:
+    return f"{MANIFESTS_DIR}/slice-{index:05d}.json"

@@ -1,0 +1,240 @@
+"""`s3://bucket/prefix` URIs and local folders behind one small interface.
+
+The only module of the entrypoint that talks to S3. boto3 finds emulators and other
+endpoints through `AWS_ENDPOINT_URL` by itself; there is deliberately no endpoint option.
+Writes are atomic: a reader sees a complete object under its final name or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from entrypoint.errors import BadInput, TransientFailure
+
+S3_SCHEME = "s3://"
+
+
+def _check_relative(rel: str) -> str:
+    parts = PurePosixPath(rel).parts
+    if rel.startswith("/") or ".." in parts:
+        raise BadInput(f"{rel!r} would escape the output location: use a plain relative name")
+    return rel
+
+
+@dataclass(frozen=True)
+class LocalDir:
+    """A folder on this machine (or one mounted into the container with `-v`)."""
+
+    root: Path
+
+    @property
+    def uri(self) -> str:
+        return str(self.root)
+
+    def child_uri(self, rel: str) -> str:
+        return str(self.root / _check_relative(rel))
+
+    def size(self, rel: str) -> int | None:
+        path = self.root / _check_relative(rel)
+        return path.stat().st_size if path.is_file() else None
+
+    def list_dir(self, rel_dir: str) -> dict[str, int]:
+        folder = self.root / _check_relative(rel_dir)
+        if not folder.is_dir():
+            return {}
+        return {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
+
+    def put_file(self, local: Path, rel: str) -> None:
+        dest = self.root / _check_relative(rel)
+        with _local_errors(dest):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+            shutil.copyfile(local, partial)
+            os.replace(partial, dest)
+
+    def put_bytes(self, data: bytes, rel: str) -> None:
+        dest = self.root / _check_relative(rel)
+        with _local_errors(dest):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+            partial.write_bytes(data)
+            os.replace(partial, dest)
+
+    def get_file(self, rel: str, local: Path) -> None:
+        source = self.root / _check_relative(rel)
+        with _local_errors(source):
+            shutil.copyfile(source, local)
+
+    def get_bytes(self, rel: str) -> bytes:
+        source = self.root / _check_relative(rel)
+        with _local_errors(source):
+            return source.read_bytes()
+
+
+@dataclass(frozen=True)
+class S3Prefix:
+    """`s3://bucket/prefix`: keys are `prefix/rel`."""
+
+    bucket: str
+    prefix: str
+
+    @property
+    def uri(self) -> str:
+        return f"{S3_SCHEME}{self.bucket}/{self.prefix}".rstrip("/")
+
+    def key(self, rel: str) -> str:
+        rel = _check_relative(rel)
+        return f"{self.prefix.rstrip('/')}/{rel}" if self.prefix else rel
+
+    def child_uri(self, rel: str) -> str:
+        return f"{S3_SCHEME}{self.bucket}/{self.key(rel)}"
+
+    def size(self, rel: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        with _s3_errors(self.child_uri(rel)):
+            try:
+                head = s3_client().head_object(Bucket=self.bucket, Key=self.key(rel))
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+                    return None
+                raise
+            return int(head["ContentLength"])
+
+    def list_dir(self, rel_dir: str) -> dict[str, int]:
+        prefix = self.key(rel_dir).rstrip("/") + "/"
+        found: dict[str, int] = {}
+        with _s3_errors(self.child_uri(rel_dir)):
+            pages = (
+                s3_client()
+                .get_paginator("list_objects_v2")
+                .paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/")
+            )
+            for page in pages:
+                for item in page.get("Contents", []):
+                    found[item["Key"][len(prefix) :]] = int(item["Size"])
+        return found
+
+    def put_file(self, local: Path, rel: str) -> None:
+        with _s3_errors(self.child_uri(rel)):
+            s3_client().upload_file(str(local), self.bucket, self.key(rel))
+
+    def put_bytes(self, data: bytes, rel: str) -> None:
+        with _s3_errors(self.child_uri(rel)):
+            s3_client().put_object(Bucket=self.bucket, Key=self.key(rel), Body=data)
+
+    def get_file(self, rel: str, local: Path) -> None:
+        with _s3_errors(self.child_uri(rel)):
+            s3_client().download_file(self.bucket, self.key(rel), str(local))
+
+    def get_bytes(self, rel: str) -> bytes:
+        with _s3_errors(self.child_uri(rel)):
+            return s3_client().get_object(Bucket=self.bucket, Key=self.key(rel))["Body"].read()
+
+
+Location = LocalDir | S3Prefix
+
+
+def parse_location(uri: str) -> Location:
+    """An output or input folder: `s3://bucket[/prefix]` or a local path."""
+    if uri.startswith(S3_SCHEME):
+        bucket, _, prefix = uri[len(S3_SCHEME) :].partition("/")
+        if not bucket:
+            raise BadInput(f"{uri!r} names no bucket: write s3://BUCKET/PREFIX")
+        prefix = prefix.strip("/")
+        if prefix:
+            _check_relative(prefix)
+        return S3Prefix(bucket, prefix)
+    if "://" in uri:
+        scheme = uri.split("://", 1)[0]
+        raise BadInput(f"{uri!r}: scheme {scheme!r} is not supported: use s3:// or a local path")
+    if not uri:
+        raise BadInput("an empty path was given: pass a local folder or s3://BUCKET/PREFIX")
+    return LocalDir(Path(uri))
+
+
+def split_file_uri(uri: str) -> tuple[Location, str]:
+    """A file URI -> (its folder, its name), e.g. for the input .blend."""
+    if uri.startswith(S3_SCHEME):
+        bucket, _, key = uri[len(S3_SCHEME) :].partition("/")
+        if not key or key.endswith("/"):
+            raise BadInput(f"{uri!r} names no object: write s3://BUCKET/path/to/scene.blend")
+        parent, _, name = key.rpartition("/")
+        return S3Prefix(bucket, parent), name
+    path = Path(uri)
+    parse_location(uri)  # same scheme checks as folders
+    return LocalDir(path.parent), path.name
+
+
+def fetch_file(uri: str, workdir: Path) -> Path:
+    """A local path to the file at `uri`: local files are used in place, S3 objects downloaded."""
+    folder, name = split_file_uri(uri)
+    if isinstance(folder, LocalDir):
+        path = folder.root / name
+        if not path.is_file():
+            raise BadInput(f"{uri} does not exist or is not a file: check the path")
+        return path
+    size = folder.size(name)
+    if size is None:
+        raise BadInput(f"{uri} does not exist: upload it first or fix the key")
+    local = workdir / name
+    folder.get_file(name, local)
+    if local.stat().st_size != size:
+        raise TransientFailure(
+            f"downloaded {local.stat().st_size} of {size} bytes of {uri}: retry the job"
+        )
+    return local
+
+
+@functools.cache
+def s3_client():
+    """The one S3 client: standard retry mode backs off on 429/5xx and connection errors."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 8}))
+
+
+@contextlib.contextmanager
+def _s3_errors(uri: str) -> Iterator[None]:
+    """botocore's errors -> ours: configuration problems are bad input, the rest retryable."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        yield
+    except NoCredentialsError:
+        raise BadInput(
+            f"no AWS credentials to reach {uri}: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+            "AWS_SECRET_ACCESS_KEY (on AWS Batch, give the job definition a job role)"
+        ) from None
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "NoSuchBucket":
+            raise BadInput(
+                f"the bucket of {uri} does not exist: create it or fix the URI"
+            ) from None
+        if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+            raise BadInput(
+                f"access to {uri} was denied ({code}): check the credentials or the job role"
+            ) from None
+        raise TransientFailure(f"S3 error on {uri}: {code or error}; retry the job") from error
+    except BotoCoreError as error:
+        raise TransientFailure(f"S3 unreachable for {uri}: {error}; retry the job") from error
+
+
+@contextlib.contextmanager
+def _local_errors(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except FileNotFoundError:
+        raise BadInput(f"{path} does not exist: check the path") from None
+    except (PermissionError, IsADirectoryError, NotADirectoryError) as error:
+        raise BadInput(
+            f"cannot write or read {path} ({error.strerror}): pick a folder you can write to"
+        ) from None

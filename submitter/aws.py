@@ -1,0 +1,71 @@
+"""The one place the submitter builds boto3 clients (endpoint from `AWS_ENDPOINT_URL`).
+
+Standard retry mode with more attempts: throttling (HTTP 429) backs off instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+
+from entrypoint.errors import BadInput, TransientFailure
+
+MAX_ATTEMPTS = 10
+
+
+@functools.cache
+def client(service: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service, config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS})
+    )
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    if not uri.startswith("s3://"):
+        raise BadInput(f"{uri!r} is not an s3:// URI: AWS Batch reads inputs from S3")
+    bucket, _, key = uri[5:].partition("/")
+    if not bucket or not key:
+        raise BadInput(f"{uri!r} must name a bucket and a key: s3://BUCKET/path/scene.blend")
+    return bucket, key
+
+
+def read_prefix(uri: str, size: int) -> bytes:
+    """The first `size` bytes of an S3 object, with one ranged GET."""
+    bucket, key = split_s3_uri(uri)
+    with aws_errors(uri):
+        response = client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{size - 1}")
+        return response["Body"].read()
+
+
+@contextlib.contextmanager
+def aws_errors(what: str) -> Iterator[None]:
+    """botocore errors -> ours, with the hint a user needs."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    try:
+        yield
+    except NoCredentialsError:
+        raise BadInput(
+            "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+            "AWS_SECRET_ACCESS_KEY, or run `aws configure`"
+        ) from None
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "")
+        if code in ("NoSuchKey", "NoSuchBucket", "404"):
+            raise BadInput(f"{what} does not exist ({code}): check the URI") from None
+        if code in (
+            "ClientException",
+            "ValidationException",
+            "InvalidParameterValue",
+            "AccessDenied",
+            "AccessDeniedException",
+        ):
+            raise BadInput(f"AWS refused the request for {what}: {code}: {message}") from None
+        raise TransientFailure(f"AWS error for {what}: {code}: {message}; try again") from error
+    except BotoCoreError as error:
+        raise TransientFailure(f"AWS unreachable for {what}: {error}; try again") from error
