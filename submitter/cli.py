@@ -17,7 +17,7 @@ import typer
 
 from entrypoint.errors import BlendbatchError
 from entrypoint.frames import scene_frames
-from submitter import blendfile, plan
+from submitter import blendfile, jobdef, plan
 
 app = typer.Typer(
     add_completion=False,
@@ -132,6 +132,49 @@ def run(
     plan.validate(sub)
     video = run_local(sub, workers or os.cpu_count() or 1, typer.echo)
     typer.echo(f"video: {video}")
+
+
+@app.command()
+@_edge
+def register(
+    image: Annotated[
+        str, typer.Option("--image", envvar="BLENDBATCH_IMAGE", help="container image URI")
+    ],
+    name: Annotated[str, typer.Option("--name", help="job definition name")] = jobdef.DEFAULT_NAME,
+    vcpus: Annotated[int, typer.Option("--vcpus", help="vCPUs per child")] = 4,
+    memory: Annotated[int, typer.Option("--memory", help="MiB per child")] = 8192,
+    gpus: Annotated[int, typer.Option("--gpus", help="GPUs per child (0: CPU rendering)")] = 0,
+    timeout: Annotated[int, typer.Option("--timeout", help="seconds per attempt")] = 4 * 3600,
+    attempts: Annotated[int, typer.Option("--attempts", help="attempts per child, 1-10")] = 3,
+    job_role_arn: Annotated[
+        str | None, typer.Option("--job-role-arn", help="IAM role the container runs as")
+    ] = None,
+    log_group: Annotated[
+        str, typer.Option("--log-group", help="CloudWatch Logs group")
+    ] = jobdef.DEFAULT_LOG_GROUP,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the request as JSON, call nothing")
+    ] = False,
+) -> None:
+    """Register the job definition; an unchanged one is found and reused, not registered again."""
+    spec = jobdef.JobDefinitionSpec(
+        image=image,
+        vcpus=vcpus,
+        memory_mib=memory,
+        gpus=gpus,
+        timeout_seconds=timeout,
+        attempts=attempts,
+        job_role_arn=job_role_arn,
+        log_group=log_group,
+        name=name,
+    )
+    request = jobdef.job_definition(spec)
+    if dry_run:
+        typer.echo(json.dumps(request, indent=2))
+        return
+    from submitter import batch
+
+    typer.echo(json.dumps(batch.register(request)))
 
 
 def main() -> None:

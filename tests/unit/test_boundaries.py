@@ -13,6 +13,7 @@ PURE = [
     "entrypoint.settings",
     "submitter.plan",
     "submitter.blendfile",
+    "submitter.jobdef",
 ]
 HEAVY = ["bpy", "boto3", "botocore", "ffmpeg"]
 

@@ -1,0 +1,101 @@
+"""The job definition `blendbatch register` sends (and infra describes), as data."""
+
+import pytest
+
+from entrypoint.errors import BadInput
+from submitter import jobdef
+
+
+def spec(**changes) -> jobdef.JobDefinitionSpec:
+    return jobdef.JobDefinitionSpec(**({"image": "1234.dkr.ecr/blendbatch:5"} | changes))
+
+
+def test_the_definition_keeps_the_workshop_command_and_retries_only_what_can_succeed():
+    request = jobdef.job_definition(
+        spec(vcpus=8, memory_mib=16384, attempts=4, timeout_seconds=600)
+    )
+    tags = request.pop("tags")
+    assert request == {
+        "jobDefinitionName": "blendbatch",
+        "type": "container",
+        "platformCapabilities": ["EC2"],
+        "parameters": {"action": "render", "framesPerJob": "10"},
+        "containerProperties": {
+            "image": "1234.dkr.ecr/blendbatch:5",
+            "command": [
+                "Ref::action",
+                "-i",
+                "Ref::inputUri",
+                "-o",
+                "Ref::outputUri",
+                "-f",
+                "Ref::framesPerJob",
+            ],  # fmt: skip
+            "resourceRequirements": [
+                {"type": "VCPU", "value": "8"},
+                {"type": "MEMORY", "value": "16384"},
+            ],
+        },
+        "retryStrategy": {
+            "attempts": 4,
+            "evaluateOnExit": [
+                {"onStatusReason": "Host EC2*", "action": "RETRY"},
+                {"onExitCode": "2", "action": "EXIT"},
+            ],
+        },
+        "timeout": {"attemptDurationSeconds": 600},
+        "propagateTags": True,
+    }
+    assert tags == {jobdef.DIGEST_TAG: jobdef.digest(request)}
+
+
+def test_gpus_role_and_a_custom_log_group_are_part_of_the_container():
+    container = jobdef.job_definition(
+        spec(gpus=1, job_role_arn="arn:aws:iam::1:role/r", log_group="/blendbatch/jobs")
+    )["containerProperties"]
+    assert {"type": "GPU", "value": "1"} in container["resourceRequirements"]
+    assert container["jobRoleArn"] == "arn:aws:iam::1:role/r"
+    assert container["logConfiguration"] == {
+        "logDriver": "awslogs",
+        "options": {"awslogs-group": "/blendbatch/jobs"},
+    }
+
+
+def test_the_digest_changes_with_the_content_only():
+    same = jobdef.job_definition(spec())["tags"]
+    assert jobdef.job_definition(spec())["tags"] == same
+    assert jobdef.job_definition(spec(image="other:1"))["tags"] != same
+    assert jobdef.job_definition(spec(attempts=2))["tags"] != same
+
+
+def test_an_active_revision_with_the_same_digest_is_reused_the_newest_first():
+    request = jobdef.job_definition(spec())
+    digest = request["tags"][jobdef.DIGEST_TAG]
+    described = [
+        {"revision": 1, "status": "ACTIVE", "tags": {jobdef.DIGEST_TAG: digest}},
+        {"revision": 2, "status": "ACTIVE", "tags": {jobdef.DIGEST_TAG: "0" * 16}},
+        {"revision": 3, "status": "ACTIVE", "tags": {jobdef.DIGEST_TAG: digest}},
+        {"revision": 4, "status": "INACTIVE", "tags": {jobdef.DIGEST_TAG: digest}},
+        {"revision": 5, "status": "ACTIVE"},
+    ]
+    assert jobdef.find_unchanged(request, described)["revision"] == 3
+    assert jobdef.find_unchanged(request, described[1:2]) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"image": ""}, "pass --image URI"),
+        ({"vcpus": 0}, "use --vcpus 1 or more"),
+        ({"memory_mib": 100}, "--memory 512 or more"),
+        ({"gpus": -1}, "use --gpus 0 or more"),
+        ({"attempts": 0}, "AWS Batch allows 1 to 10"),
+        ({"attempts": 11}, "AWS Batch allows 1 to 10"),
+        ({"timeout_seconds": 59}, "use --timeout 60 or more"),
+    ],
+    ids=["no-image", "vcpus", "memory", "gpus", "attempts-0", "attempts-11", "timeout"],
+)
+def test_a_definition_batch_would_reject_is_refused(changes, message):
+    with pytest.raises(BadInput) as caught:
+        jobdef.job_definition(spec(**changes))
+    assert message in str(caught.value)
