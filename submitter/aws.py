@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 from collections.abc import Iterator
 
 from entrypoint.errors import BadInput, TransientFailure
@@ -69,3 +70,43 @@ def aws_errors(what: str) -> Iterator[None]:
         raise TransientFailure(f"AWS error for {what}: {code}: {message}; try again") from error
     except BotoCoreError as error:
         raise TransientFailure(f"AWS unreachable for {what}: {error}; try again") from error
+
+
+def put_json(uri: str, data: dict) -> None:
+    bucket, key = split_s3_uri(uri)
+    body = json.dumps(data, indent=2).encode()
+    with aws_errors(uri):
+        client("s3").put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+
+
+def get_json(uri: str) -> dict | None:
+    """The JSON object at `uri`, or None when there is none."""
+    bucket, key = split_s3_uri(uri)
+    from botocore.exceptions import ClientError
+
+    with aws_errors(uri):
+        try:
+            body = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise
+    return json.loads(body)
+
+
+def upload_file(path: str, uri: str) -> None:
+    bucket, key = split_s3_uri(uri)
+    with aws_errors(uri):
+        client("s3").upload_file(path, bucket, key)
+
+
+def count_objects(prefix_uri: str) -> int:
+    """How many objects lie under `s3://bucket/prefix/` (frames present, for progress)."""
+    bucket, prefix = split_s3_uri(prefix_uri.rstrip("/") + "/")
+    count = 0
+    with aws_errors(prefix_uri):
+        for page in (
+            client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        ):
+            count += sum(1 for o in page.get("Contents", []) if o["Size"] > 0)
+    return count

@@ -1,18 +1,36 @@
-"""AWS Batch calls of the submitter: submit, register, describe, cancel (throttling backs off
-in `aws.client`'s standard retries)."""
+"""AWS Batch calls of the submitter: submit, register, describe, cancel.
+
+Throttling (HTTP 429) backs off in `aws.client`'s standard retries; DescribeJobs takes at most
+100 ids a call.
+"""
 
 from __future__ import annotations
 
+from entrypoint.errors import BlendbatchError
 from submitter import jobdef, plan
 from submitter.aws import aws_errors, client
 
+DESCRIBE_LIMIT = 100
+
 
 def submit(sub: plan.Submission) -> list[dict]:
-    """Submit render then stitch; returns `[{jobName, jobId, jobArn}, ...]`, render first."""
+    """Submit render then stitch; returns `[{jobName, jobId, jobArn}, ...]`, render first.
+
+    SubmitJob has no idempotency token, so a stitch refused after the render was accepted is
+    reported with the render's id and how to cancel it, never resubmitted blindly.
+    """
     batch = client("batch")
     with aws_errors(f"job queue {sub.queue}"):
         render = batch.submit_job(**plan.render_request(sub))
-        stitch = batch.submit_job(**plan.stitch_request(sub, render["jobId"]))
+    try:
+        with aws_errors(f"job queue {sub.stitch_queue or sub.queue}"):
+            stitch = batch.submit_job(**plan.stitch_request(sub, render["jobId"]))
+    except BlendbatchError as error:
+        raise type(error)(
+            f"the render job {render['jobId']} ({render['jobName']}) was submitted but the "
+            f"stitch job was not: {error}. Cancel the render with `blendbatch cancel "
+            f"{render['jobId']}`, fix the problem and submit again"
+        ) from None
     return [_summary(render), _summary(stitch)]
 
 
@@ -38,6 +56,37 @@ def register(request: dict) -> dict:
         "revision": found["revision"],
         "registered": "status" not in found,
     }
+
+
+def describe(job_ids: list[str]) -> dict[str, dict]:
+    """Job id -> description, in calls of at most 100 ids; unknown ids are absent."""
+    batch = client("batch")
+    found: dict[str, dict] = {}
+    with aws_errors("DescribeJobs"):
+        for i in range(0, len(job_ids), DESCRIBE_LIMIT):
+            for job in batch.describe_jobs(jobs=job_ids[i : i + DESCRIBE_LIMIT])["jobs"]:
+                found[job["jobId"]] = job
+    return found
+
+
+def failed_children(array_job_id: str) -> list[dict]:
+    """The FAILED children of an array job (ListJobs summaries: jobId, statusReason, ...)."""
+    batch = client("batch")
+    children: list[dict] = []
+    with aws_errors(f"array job {array_job_id}"):
+        for page in batch.get_paginator("list_jobs").paginate(
+            arrayJobId=array_job_id, jobStatus="FAILED"
+        ):
+            children += page["jobSummaryList"]
+    return children
+
+
+def cancel(job_ids: list[str], reason: str) -> None:
+    """Terminate jobs (an array parent takes its children with it); finished jobs are left."""
+    batch = client("batch")
+    for job_id in job_ids:
+        with aws_errors(f"job {job_id}"):
+            batch.terminate_job(jobId=job_id, reason=reason)
 
 
 def _summary(response: dict) -> dict:

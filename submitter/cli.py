@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from entrypoint.errors import BlendbatchError
+from entrypoint.errors import BadInput, BlendbatchError
 from entrypoint.frames import scene_frames
 from submitter import blendfile, jobdef, plan
 
@@ -45,55 +46,173 @@ def _frame_count(scene: blendfile.SceneInfo, step: int | None) -> int:
     return len(scene_frames(scene.start, scene.end, effective))
 
 
+def _render_args(**options: object) -> tuple[str, ...]:
+    """Render overrides passed through to `python -m entrypoint render`, in a fixed order."""
+    args: list[str] = []
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            args.append(flag)
+        elif value is not None and value is not False:
+            args += [flag, str(value)]
+    return tuple(args)
+
+
+Opt = typer.Option
+
+
 @app.command()
 @_edge
 def submit(
-    input_uri: Annotated[
-        str, typer.Option("-i", "--input", help="the .blend in S3: s3://BUCKET/KEY")
-    ],
+    input_uri: Annotated[str, Opt("-i", "--input", help="the .blend in S3: s3://BUCKET/KEY")],
     output_uri: Annotated[
-        str,
-        typer.Option("-o", "--output", help="s3://BUCKET[/PREFIX]; results go to <output>/<name>"),
+        str, Opt("-o", "--output", help="s3://BUCKET[/PREFIX]; results go to <output>/<name>")
     ],
-    frames_per_job: Annotated[
-        int, typer.Option("-f", "--frames-per-job", help="frames each array child renders")
-    ],
-    name: Annotated[str, typer.Option("-n", "--name", help="job name, also the output folder")],
-    queue: Annotated[
-        str, typer.Option("-q", "--queue", envvar="BLENDBATCH_QUEUE", help="job queue")
-    ] = "",
+    frames_per_job: Annotated[int, Opt("-f", "--frames-per-job", help="frames per child")],
+    name: Annotated[str, Opt("-n", "--name", help="job name, also the output folder")],
+    queue: Annotated[str, Opt("-q", "--queue", envvar="BLENDBATCH_QUEUE", help="job queue")] = "",
     job_definition: Annotated[
-        str,
-        typer.Option(
-            "-d", "--job-definition", envvar="BLENDBATCH_JOB_DEFINITION", help="job definition"
-        ),
+        str, Opt("-d", "--job-definition", envvar="BLENDBATCH_JOB_DEFINITION")
     ] = "",
-    scene: Annotated[
-        str | None, typer.Option("--scene", help="scene name (default: the one saved active)")
+    upload: Annotated[
+        Path | None, Opt("--upload", help="a local .blend: read whole, then put at -i")
     ] = None,
+    frames: Annotated[str | None, Opt("--frames", help="scene frames A-B to render")] = None,
     step: Annotated[
-        int | None, typer.Option("--step", help="the scene's frame_step (not in the file header)")
+        int | None, Opt("--step", help="frame_step of an s3:// input (read from --upload)")
     ] = None,
+    scene: Annotated[str | None, Opt("--scene", help="scene name (default: saved active)")] = None,
+    engine: Annotated[str | None, Opt("--engine", help="render override")] = None,
+    samples: Annotated[int | None, Opt("--samples", help="render override")] = None,
+    resolution_percent: Annotated[int | None, Opt("--resolution-percent")] = None,
+    format: Annotated[str | None, Opt("--format", help="render override")] = None,
+    threads: Annotated[int | None, Opt("--threads", help="render override")] = None,
+    camera: Annotated[str | None, Opt("--camera", help="render override")] = None,
+    device: Annotated[str | None, Opt("--device", help="render override (CPU/GPU)")] = None,
+    allow_scripts: Annotated[bool, Opt("--allow-scripts", help="run the file's scripts")] = False,
+    stitch_queue: Annotated[
+        str | None, Opt("--stitch-queue", envvar="BLENDBATCH_STITCH_QUEUE")
+    ] = None,
+    attempts: Annotated[int | None, Opt("--attempts", help="1-10 (default: job def)")] = None,
+    timeout: Annotated[int | None, Opt("--timeout", help="seconds per attempt, >= 60")] = None,
+    tag: Annotated[list[str] | None, Opt("--tag", help="k=v, repeatable")] = None,
+    env: Annotated[list[str] | None, Opt("--env", help="NAME=VALUE, repeatable")] = None,
+    dry_run: Annotated[bool, Opt("--dry-run", help="print both requests, call nothing")] = False,
+    as_json: Annotated[bool, Opt("--json", help="print the job ids as JSON")] = False,
 ) -> None:
     """Submit the render array job and the stitch job that depends on it."""
-    from submitter import aws
+    from submitter import pipeline
 
-    info = blendfile.read_blend_info(
-        aws.read_prefix(input_uri, blendfile.PREFIX_BYTES), complete=False
+    if step is not None and step < 1:
+        raise BadInput(f"--step {step}: give 1 or more")
+    frame_range = plan.parse_frames(frames) if frames else None
+    count = pipeline.frame_count(
+        input_uri, str(upload) if upload else None, scene, step, frame_range, dry_run=dry_run
     )
     sub = plan.Submission(
         name=name,
         input_uri=input_uri,
         output_uri=output_uri,
         frames_per_job=frames_per_job,
-        frame_count=_frame_count(blendfile.pick_scene(info, scene), step),
+        frame_count=count,
         queue=queue,
         job_definition=job_definition,
+        frame_range=frame_range,
+        scene=scene,
+        render_args=_render_args(
+            engine=engine,
+            samples=samples,
+            resolution_percent=resolution_percent,
+            format=format,
+            threads=threads,
+            camera=camera,
+            device=device,
+            allow_scripts=allow_scripts,
+        ),
+        stitch_queue=stitch_queue,
+        attempts=attempts,
+        timeout_seconds=timeout,
+        tags=plan.parse_pairs(tag or [], "--tag"),
+        environment=plan.parse_pairs(env or [], "--env"),
     )
     plan.validate(sub)
-    from submitter import batch
+    if dry_run:
+        typer.echo(json.dumps(plan.dry_run(sub), indent=2))
+        return
+    jobs = pipeline.submit(sub, str(upload) if upload else None, _warn)
+    if as_json:
+        typer.echo(json.dumps(jobs))
+        return
+    typer.echo(f"render {jobs[0]['jobId']} ({sub.array_size} children, {count} frames)")
+    typer.echo(f"stitch {jobs[1]['jobId']} -> {sub.output_root}/output.mp4")
+    typer.echo(f"follow: blendbatch watch {jobs[0]['jobId']}")
 
-    typer.echo(json.dumps(batch.submit(sub)))
+
+def _warn(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+@_edge
+def status(job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")]) -> None:
+    """Progress by frames, the stitch state and failed children; exit 1 if the pipeline failed."""
+    from submitter import pipeline
+
+    _show(pipeline.report(job_id))
+
+
+@app.command()
+@_edge
+def watch(
+    job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")],
+    interval: Annotated[float, Opt("--interval", help="seconds between checks")] = 15.0,
+) -> None:
+    """`status` again every --interval seconds until the pipeline succeeds or fails."""
+    from submitter import pipeline, progress
+
+    while True:
+        report = pipeline.report(job_id)
+        if report.state != progress.RUNNING:
+            break
+        typer.echo("\n".join(report.lines))
+        time.sleep(interval)
+    _show(report)
+
+
+def _show(report) -> None:
+    from submitter import progress
+
+    typer.echo("\n".join(report.lines))
+    if report.state == progress.FAILED:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_edge
+def logs(
+    job_id: Annotated[str, typer.Argument(help="a job id (array job: add --index)")],
+    index: Annotated[int | None, Opt("--index", help="array child index")] = None,
+    follow: Annotated[bool, Opt("--follow", help="keep printing until the job ends")] = False,
+) -> None:
+    """A job's output from CloudWatch Logs."""
+    from submitter import logs as cloudwatch
+
+    target = job_id if index is None else f"{job_id}:{index}"
+    cloudwatch.follow(target, typer.echo, keep_going=follow, poll=5.0)
+
+
+@app.command()
+@_edge
+def cancel(job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")]) -> None:
+    """Terminate the render array job (all its children) and the stitch job."""
+    from submitter import batch, pipeline
+
+    render, stitch = pipeline.find(job_id)
+    ids = [render["jobId"]] + ([stitch["jobId"]] if stitch else [])
+    batch.cancel(ids, "cancelled with blendbatch cancel")
+    typer.echo("terminated " + " ".join(ids))
+    if stitch is None:
+        typer.echo("stitch job not found: it fails on its own once the render fails", err=True)
 
 
 @app.command()

@@ -6,13 +6,18 @@ sends, so tests assert the whole plan here.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from entrypoint.errors import BadInput
 from entrypoint.frames import check_frames_per_job, slice_count
+from submitter import jobdef
 
 MAX_ARRAY_SIZE = 10_000
+MAX_TAGS = 50
+MAX_REQUEST_BYTES = 30 * 1024
+RENDER_JOB_PLACEHOLDER = "<render job id>"
 JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 RENDER_SUFFIX = "-render"
 STITCH_SUFFIX = "-stitch"
@@ -27,6 +32,16 @@ class Submission:
     frame_count: int
     queue: str
     job_definition: str
+    # Scene frames to render (`--frames A-B`), passed to render as --start/--end; None: all.
+    frame_range: tuple[int, int] | None = None
+    scene: str | None = None
+    # Render overrides, passed through verbatim: ("--samples", "64", "--allow-scripts", ...).
+    render_args: tuple[str, ...] = ()
+    stitch_queue: str | None = None
+    attempts: int | None = None
+    timeout_seconds: int | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def output_root(self) -> str:
@@ -59,6 +74,38 @@ def validate(sub: Submission) -> None:
         raise BadInput("no job queue: pass -q QUEUE or set BLENDBATCH_QUEUE")
     if not sub.job_definition:
         raise BadInput("no job definition: pass -d JOBDEF or set BLENDBATCH_JOB_DEFINITION")
+    if sub.attempts is not None:
+        jobdef.check_attempts(sub.attempts)
+    if sub.timeout_seconds is not None:
+        jobdef.check_timeout(sub.timeout_seconds)
+    _validate_tags(sub.tags)
+    _validate_environment(sub.environment)
+    size = len(json.dumps(render_request(sub)).encode())
+    if size > MAX_REQUEST_BYTES:
+        raise BadInput(
+            f"the render request is {size} bytes but AWS Batch takes at most {MAX_REQUEST_BYTES}: "
+            "use fewer or shorter tags, environment variables or render options"
+        )
+
+
+def _validate_tags(tags: dict[str, str]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise BadInput(f"{len(tags)} tags given but AWS Batch allows {MAX_TAGS}: drop some --tag")
+    for key, value in tags.items():
+        if not 1 <= len(key) <= 128 or len(value) > 256 or key.lower().startswith("aws:"):
+            raise BadInput(
+                f"tag {key!r}={value!r} is not valid: keys are 1-128 characters and do not start "
+                "with 'aws:', values at most 256 characters"
+            )
+
+
+def _validate_environment(environment: dict[str, str]) -> None:
+    for name in environment:
+        if name.startswith("AWS_BATCH"):
+            raise BadInput(
+                f"environment variable {name!r}: AWS Batch reserves names starting with "
+                "AWS_BATCH; rename it"
+            )
 
 
 def render_command(sub: Submission) -> list[str]:
@@ -72,7 +119,18 @@ def render_command(sub: Submission) -> list[str]:
         str(sub.frames_per_job),
         "-t",
         str(sub.frame_count),
+        *_narrowing(sub),
+        *sub.render_args,
     ]
+
+
+def _narrowing(sub: Submission) -> list[str]:
+    args = []
+    if sub.scene is not None:
+        args += ["--scene", sub.scene]
+    if sub.frame_range is not None:
+        args += ["--start", str(sub.frame_range[0]), "--end", str(sub.frame_range[1])]
+    return args
 
 
 def stitch_command(sub: Submission) -> list[str]:
@@ -85,7 +143,8 @@ def render_request(sub: Submission) -> dict:
         "jobName": sub.name + RENDER_SUFFIX,
         "jobQueue": sub.queue,
         "jobDefinition": sub.job_definition,
-        "containerOverrides": {"command": render_command(sub)},
+        "containerOverrides": _overrides(sub, render_command(sub)),
+        **_job_options(sub),
     }
     # Batch refuses arrays of size 1: one slice is a plain job.
     if sub.array_size > 1:
@@ -101,8 +160,62 @@ def stitch_request(sub: Submission, render_job_id: str) -> dict:
     """
     return {
         "jobName": sub.name + STITCH_SUFFIX,
-        "jobQueue": sub.queue,
+        "jobQueue": sub.stitch_queue or sub.queue,
         "jobDefinition": sub.job_definition,
-        "containerOverrides": {"command": stitch_command(sub)},
+        "containerOverrides": _overrides(sub, stitch_command(sub)),
         "dependsOn": [{"jobId": render_job_id}],
+        **_job_options(sub),
     }
+
+
+def _overrides(sub: Submission, command: list[str]) -> dict:
+    overrides: dict = {"command": command}
+    if sub.environment:
+        overrides["environment"] = [
+            {"name": name, "value": value} for name, value in sorted(sub.environment.items())
+        ]
+    return overrides
+
+
+def _job_options(sub: Submission) -> dict:
+    """What each job overrides of the job definition; unset options keep the definition's."""
+    options: dict = {}
+    if sub.attempts is not None:
+        options["retryStrategy"] = jobdef.retry_strategy(sub.attempts)
+    if sub.timeout_seconds is not None:
+        options["timeout"] = {"attemptDurationSeconds": sub.timeout_seconds}
+    if sub.tags:
+        options["tags"] = dict(sub.tags)
+        options["propagateTags"] = True
+    return options
+
+
+def dry_run(sub: Submission) -> dict:
+    """What `submit --dry-run` prints: both requests, the stitch's dependency a placeholder."""
+    return {
+        "render": render_request(sub),
+        "stitch": stitch_request(sub, RENDER_JOB_PLACEHOLDER),
+    }
+
+
+def parse_frames(text: str) -> tuple[int, int]:
+    """`--frames A-B` (or a single frame `A`; negative frames as in `-5--1`)."""
+    match = re.fullmatch(r"\s*(-?\d+)\s*(?:-\s*(-?\d+)\s*)?", text)
+    if not match:
+        raise BadInput(f"--frames {text!r} is not a range: write it as A-B, e.g. --frames 1-250")
+    start = int(match[1])
+    end = int(match[2]) if match[2] is not None else start
+    if end < start:
+        raise BadInput(f"--frames {text}: {end} is before {start}; write the lower frame first")
+    return start, end
+
+
+def parse_pairs(items: list[str], option: str) -> dict[str, str]:
+    """`k=v` options (`--tag`, `--env`) -> a dict; later repeats win."""
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise BadInput(f"{option} {item!r} is not KEY=VALUE: write e.g. {option} project=film")
+        pairs[key] = value
+    return pairs

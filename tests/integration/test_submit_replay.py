@@ -26,6 +26,7 @@ def test_submitted_jobs_replayed_give_the_video_in_s3(make_blend, bucket, batch_
     result = run_cli(
         "submit", "-i", f"s3://{bucket}/scenes/shot.blend", "-o", f"s3://{bucket}/renders",
         "-f", "3", "-n", "shot", "-q", batch_queue["queue"], "-d", batch_queue["job_definition"],
+        "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     submitted = json.loads(result.stdout)

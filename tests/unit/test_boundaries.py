@@ -14,6 +14,7 @@ PURE = [
     "submitter.plan",
     "submitter.blendfile",
     "submitter.jobdef",
+    "submitter.progress",
 ]
 HEAVY = ["bpy", "boto3", "botocore", "ffmpeg"]
 

@@ -86,3 +86,130 @@ def test_what_batch_would_reject_is_refused_before_any_call(changes, message):
 
 def test_the_largest_array_batch_accepts_is_valid():
     plan.validate(submission(frame_count=10_000, frames_per_job=1))
+
+
+def test_dry_run_carries_every_option_into_both_requests():
+    sub = submission(
+        frame_range=(10, 57),
+        scene="Shot",
+        render_args=("--samples", "16", "--allow-scripts"),
+        stitch_queue="cpu-q",
+        attempts=2,
+        timeout_seconds=900,
+        tags={"project": "film"},
+        environment={"BLENDER_USER_SCRIPTS": "/opt/scripts"},
+    )
+    shared = {
+        "retryStrategy": {
+            "attempts": 2,
+            "evaluateOnExit": [
+                {"onStatusReason": "Host EC2*", "action": "RETRY"},
+                {"onExitCode": "2", "action": "EXIT"},
+            ],
+        },
+        "timeout": {"attemptDurationSeconds": 900},
+        "tags": {"project": "film"},
+        "propagateTags": True,
+    }
+    environment = [{"name": "BLENDER_USER_SCRIPTS", "value": "/opt/scripts"}]
+    assert plan.dry_run(sub) == {
+        "render": {
+            "jobName": "shot010-render",
+            "jobQueue": "render-q",
+            "jobDefinition": "blendbatch:3",
+            "containerOverrides": {
+                "command": [
+                    "render",
+                    "-i",
+                    "s3://films/shot010.blend",
+                    "-o",
+                    "s3://films/renders/shot010",
+                    "-f",
+                    "5",
+                    "-t",
+                    "48",
+                    "--scene",
+                    "Shot",
+                    "--start",
+                    "10",
+                    "--end",
+                    "57",
+                    "--samples",
+                    "16",
+                    "--allow-scripts",
+                ],  # fmt: skip
+                "environment": environment,
+            },
+            "arrayProperties": {"size": 10},
+            **shared,
+        },
+        "stitch": {
+            "jobName": "shot010-stitch",
+            "jobQueue": "cpu-q",
+            "jobDefinition": "blendbatch:3",
+            "containerOverrides": {
+                "command": [
+                    "stitch",
+                    "-i",
+                    "s3://films/renders/shot010",
+                    "-o",
+                    "s3://films/renders/shot010",
+                ],  # fmt: skip
+                "environment": environment,
+            },
+            "dependsOn": [{"jobId": "<render job id>"}],
+            **shared,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"attempts": 0}, "AWS Batch allows 1 to 10"),
+        ({"attempts": 11}, "AWS Batch allows 1 to 10"),
+        ({"timeout_seconds": 59}, "use --timeout 60 or more"),
+        ({"tags": {f"k{i}": "v" for i in range(51)}}, "51 tags given but AWS Batch allows 50"),
+        ({"tags": {"aws:owner": "me"}}, "do not start with 'aws:'"),
+        ({"environment": {"AWS_BATCH_JOB_ID": "1"}}, "reserves names starting with AWS_BATCH"),
+        ({"render_args": ("--camera", "c" * 31_000)}, "AWS Batch takes at most 30720"),
+    ],
+    ids=["attempts-0", "attempts-11", "timeout", "51-tags", "aws-tag", "aws-batch-env", "30kib"],
+)
+def test_job_options_batch_would_reject_are_refused(changes, message):
+    with pytest.raises(BadInput) as caught:
+        plan.validate(submission(**changes))
+    assert message in str(caught.value)
+
+
+def test_fifty_tags_and_the_extreme_attempts_and_timeout_are_valid():
+    plan.validate(
+        submission(tags={f"k{i}": "v" for i in range(50)}, attempts=10, timeout_seconds=60)
+    )
+    plan.validate(submission(attempts=1))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1-250", (1, 250)), ("7", (7, 7)), ("-5--1", (-5, -1)), (" 3 - 9 ", (3, 9))],
+    ids=["range", "single", "negative", "spaces"],
+)
+def test_frames_option_parses_a_range(text, expected):
+    assert plan.parse_frames(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("1..5", "write it as A-B"), ("9-3", "write the lower frame first"), ("", "A-B")],
+    ids=["dots", "reversed", "empty"],
+)
+def test_a_bad_frames_option_says_how_to_write_it(text, message):
+    with pytest.raises(BadInput) as caught:
+        plan.parse_frames(text)
+    assert message in str(caught.value)
+
+
+def test_tags_are_key_value_pairs():
+    assert plan.parse_pairs(["a=1", "b=x=y", "a=2"], "--tag") == {"a": "2", "b": "x=y"}
+    with pytest.raises(BadInput, match="--tag 'oops' is not KEY=VALUE"):
+        plan.parse_pairs(["oops"], "--tag")
