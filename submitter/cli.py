@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -98,7 +99,9 @@ def submit(
     tag: Annotated[list[str] | None, Opt("--tag", help="k=v, repeatable")] = None,
     env: Annotated[list[str] | None, Opt("--env", help="NAME=VALUE, repeatable")] = None,
     dry_run: Annotated[bool, Opt("--dry-run", help="print both requests, call nothing")] = False,
-    as_json: Annotated[bool, Opt("--json", help="print the job ids as JSON")] = False,
+    as_json: Annotated[
+        bool, Opt("--json", help="print the job ids as JSON (the default when piped)")
+    ] = False,
 ) -> None:
     """Submit the render array job and the stitch job that depends on it."""
     from submitter import pipeline
@@ -140,7 +143,8 @@ def submit(
         typer.echo(json.dumps(plan.dry_run(sub), indent=2))
         return
     jobs = pipeline.submit(sub, str(upload) if upload else None, _warn)
-    if as_json:
+    # `JOB_IDS=$(blendbatch submit ...)` and `| jq -r '.[0].jobId'` work as in the workshop.
+    if as_json or not sys.stdout.isatty():
         typer.echo(json.dumps(jobs))
         return
     typer.echo(f"render {jobs[0]['jobId']} ({sub.array_size} children, {count} frames)")

@@ -22,11 +22,10 @@ def test_submitted_jobs_replayed_give_the_video_in_s3(make_blend, bucket, batch_
     s3 = boto3.client("s3")
     s3.upload_file(str(blend), bucket, "scenes/shot.blend")
 
-    # When the user submits it with 3 frames per job
+    # When the user submits it with 3 frames per job, capturing the output as the workshop does
     result = run_cli(
         "submit", "-i", f"s3://{bucket}/scenes/shot.blend", "-o", f"s3://{bucket}/renders",
         "-f", "3", "-n", "shot", "-q", batch_queue["queue"], "-d", batch_queue["job_definition"],
-        "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     submitted = json.loads(result.stdout)
