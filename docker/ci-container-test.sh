@@ -129,7 +129,7 @@ chmod a+rwx "$work/out" "$work/bad" "$work/term"  # the image's non-root user wr
     { cat "$work/scene.log"; fail "make_scene.py"; }
 # Slow enough that SIGTERM lands in the middle of a frame.
 "$host_python" examples/make_scene.py --out "$work/in/slow.blend" \
-    --width 320 --height 180 --start 1 --end 8 --samples 256 >>"$work/scene.log" 2>&1 ||
+    --width 320 --height 180 --start 1 --end 8 --samples 128 >>"$work/scene.log" 2>&1 ||
     { cat "$work/scene.log"; fail "make_scene.py"; }
 echo "x" >"$work/in/x.blend"
 chmod -R a+rX "$work/in"
