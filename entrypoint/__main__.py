@@ -38,7 +38,16 @@ def _render(args: argparse.Namespace) -> None:
 def _stitch(args: argparse.Namespace) -> None:
     from entrypoint.stitch import run_stitch
 
-    run_stitch(StitchSettings(input_uri=args.input, output_uri=args.output))
+    run_stitch(
+        StitchSettings(
+            input_uri=args.input,
+            output_uri=args.output,
+            codec=args.codec,
+            crf=args.crf,
+            name=args.name,
+            allow_gaps=args.allow_gaps,
+        )
+    )
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
@@ -79,7 +88,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stitch = commands.add_parser("stitch", help="make the video from all rendered frames")
     stitch.add_argument("-i", "--input", required=True, help="the render output (frames/ inside)")
-    stitch.add_argument("-o", "--output", required=True, help="where output.mp4 goes")
+    stitch.add_argument("-o", "--output", required=True, help="where the video goes")
+    stitch.add_argument(
+        "--codec",
+        choices=["h264", "h265", "prores", "vp9"],
+        default="h264",
+        help="h264/h265 (.mp4), prores (.mov), vp9 (.webm); default h264",
+    )
+    stitch.add_argument(
+        "--crf", type=int, help="constant quality, lower is better (h264 18, h265 22, vp9 31)"
+    )
+    stitch.add_argument("--name", help="video file name (default output + the codec's suffix)")
+    stitch.add_argument(
+        "--allow-gaps",
+        action="store_true",
+        help="hold the previous frame in place of missing or unreadable ones (default: refuse)",
+    )
     return parser
 
 

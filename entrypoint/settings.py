@@ -23,3 +23,7 @@ class RenderSettings:
 class StitchSettings:
     input_uri: str
     output_uri: str
+    codec: str = "h264"
+    crf: int | None = None
+    name: str | None = None
+    allow_gaps: bool = False

@@ -1,7 +1,9 @@
 """`stitch`: after every render child, the frames become one video in the output.
 
-It knows what to expect from the render manifests (frame list, exact rate) and refuses to
-deliver a video that does not hold exactly those frames.
+It knows what to expect from the render manifests (frame list, exact rate), checks every
+frame file itself, verifies the encoded result by decoding it, and only then puts the video
+(and its previews) in the output. It never delivers a video that does not hold exactly the
+expected frames: bad input is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -9,13 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from entrypoint import video
-from entrypoint.errors import BadInput
-from entrypoint.frames import format_ranges, frame_name
-from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, VIDEO_NAME
+from entrypoint import encode_plan, previews, video
+from entrypoint.errors import BadInput, TransientFailure
+from entrypoint.framecheck import FrameProblems, Unreadable, check_extension, image_size
+from entrypoint.frames import parse_frame_name
+from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR
 from entrypoint.manifest import SceneRecord, scene_record
 from entrypoint.settings import StitchSettings
 from entrypoint.storage import Location, parse_location
@@ -23,39 +28,65 @@ from entrypoint.storage import Location, parse_location
 log = logging.getLogger(__name__)
 
 FETCH_THREADS = 16
+# Frames fetched ahead of the encoder: bounds memory (4K PNGs are ~20 MB each).
+FETCH_AHEAD = 48
 
 
 def run_stitch(settings: StitchSettings) -> None:
     source = parse_location(settings.input_uri)
     dest = parse_location(settings.output_uri)
+    codec = encode_plan.pick_codec(settings.codec)
+    name = encode_plan.output_name(settings.name, codec)
+    encode_plan.quality_args(codec, settings.crf)
     record = scene_record(_read_manifests(source))
-    names = [frame_name(f, record.extension) for f in record.frames]
-    _check_frames_present(source, record, names)
+    refusal = check_extension(record.extension)
+    if refusal:
+        raise BadInput(refusal)
+    video.require_encoder(codec.encoder, codec.name)
+    names, known = _locate_frames(source, record)
+    # With frames already known to be missing, only check the rest (for a complete report).
+    check_only = bool(known) and not settings.allow_gaps
     with tempfile.TemporaryDirectory(prefix="blendbatch-stitch-") as tmp:
-        sequence = Path(tmp) / "sequence"
-        sequence.mkdir()
-        # ffmpeg stops at the first gap in a numbered sequence (steps, missing numbers):
-        # give it 000000.png, 000001.png, ... in frame order instead.
-        local = [sequence / f"{i:06d}.{record.extension}" for i in range(len(names))]
-        with ThreadPoolExecutor(FETCH_THREADS) as pool:
-            list(pool.map(lambda n, p: source.get_file(f"{FRAMES_DIR}/{n}", p), names, local))
-        out = Path(tmp) / VIDEO_NAME
-        video.encode_h264(sequence / f"%06d.{record.extension}", 0, record.rate, out)
-        facts = video.probe(out)
-        if facts.frames != len(names) or facts.rate != record.rate:
-            raise BadInput(
-                f"the encoded video has {facts.frames} frames at {facts.rate} fps but "
-                f"{len(names)} at {record.rate} were expected: a frame is probably unreadable; "
-                "re-render the slices and stitch again"
+        work = Path(tmp)
+        out = work / name
+        command = encode_plan.encode_command(
+            video.ffmpeg_exe(), record.extension, record.rate, codec, settings.crf, str(out)
+        )
+        encoder = None if check_only else video.Encoder(command)
+        try:
+            fed = _feed(source, record, names, known, encoder, settings.allow_gaps)
+        except BaseException:
+            if encoder:
+                encoder.abort()
+            raise
+        if fed.problems and not settings.allow_gaps:
+            raise _refusal(source, fed.problems)
+        if fed.problems:
+            log.warning(
+                "--allow-gaps: frames %s are NOT in the video; the frame before each "
+                "(or the first good one) is held in their place",
+                fed.problems.describe(),
             )
-        dest.put_file(out, VIDEO_NAME)
+        assert encoder is not None  # only a check-only pass finds no problem without one
+        with ThreadPoolExecutor(1) as side:
+            made = side.submit(_make_previews, fed, record, work, name)
+            encoder.finish()
+            _verify(video.probe(out), len(record.frames), record)
+            poster, sheet = made.result()
+        # The video goes last: whoever sees it can rely on the previews being there too.
+        dest.put_file(poster, poster.name)
+        dest.put_file(sheet, sheet.name)
+        dest.put_file(out, name)
     log.info(
-        "video: %s (%d frames, %s fps, %dx%d)",
-        dest.child_uri(VIDEO_NAME),
-        facts.frames,
+        "video: %s (%d frames, %s fps, %dx%d, %s); previews: %s, %s",
+        dest.child_uri(name),
+        len(record.frames),
         record.rate,
-        facts.width,
-        facts.height,
+        fed.width + fed.width % 2,
+        fed.height + fed.height % 2,
+        codec.name,
+        dest.child_uri(poster.name),
+        dest.child_uri(sheet.name),
     )
 
 
@@ -69,17 +100,152 @@ def _read_manifests(source: Location) -> list[dict]:
     return [json.loads(source.get_bytes(f"{MANIFESTS_DIR}/{n}")) for n in names]
 
 
-def _check_frames_present(source: Location, record: SceneRecord, names: list[str]) -> None:
-    present = source.list_dir(FRAMES_DIR)
-    missing = [f for f, n in zip(record.frames, names, strict=True) if n not in present]
-    empty = [f for f, n in zip(record.frames, names, strict=True) if present.get(n) == 0]
-    problems = []
-    if missing:
-        problems.append(f"missing {format_ranges(missing)}")
-    if empty:
-        problems.append(f"0-byte {format_ranges(empty)}")
-    if problems:
-        raise BadInput(
-            f"frames of {source.child_uri(FRAMES_DIR)} are not all there "
-            f"({'; '.join(problems)}): re-run the render children that own them"
+def _locate_frames(source: Location, record: SceneRecord) -> tuple[dict[int, str], FrameProblems]:
+    """Frame number -> file name from one listing (any padding); missing and 0-byte frames."""
+    found: dict[int, tuple[str, int]] = {}
+    for file_name, size in sorted(source.list_dir(FRAMES_DIR).items()):
+        number = parse_frame_name(file_name)
+        if number is not None and file_name.endswith("." + record.extension):
+            found.setdefault(number, (file_name, size))
+    missing = tuple(f for f in record.frames if f not in found)
+    empty = tuple((f, "0-byte") for f in record.frames if found.get(f, ("", 1))[1] == 0)
+    names = {f: found[f][0] for f in record.frames if f in found and found[f][1] > 0}
+    return names, FrameProblems(missing, empty)
+
+
+def _refusal(source: Location, problems: FrameProblems) -> BadInput:
+    return BadInput(
+        f"not making a video: frames of {source.child_uri(FRAMES_DIR)} are not all usable "
+        f"({problems.describe()}). Re-run the render children that own them (a retried "
+        "child re-renders what is missing), delete unreadable ones first, or pass "
+        "--allow-gaps to hold the previous frame in their place"
+    )
+
+
+@dataclass
+class Fed:
+    """What went into the encoder: bad frames, the frame size, the bytes previews need."""
+
+    problems: FrameProblems = FrameProblems()
+    width: int = 0
+    height: int = 0
+    kept: dict[int, tuple[int, bytes]] = field(default_factory=dict)
+
+
+def _feed(
+    source: Location,
+    record: SceneRecord,
+    names: dict[int, str],
+    known: FrameProblems,
+    encoder: video.Encoder | None,
+    allow_gaps: bool,
+) -> Fed:
+    """Fetch frames concurrently, check each, write them to the encoder in frame order.
+
+    With a bad frame the encode is aborted but the checking goes on, so the refusal lists
+    every bad frame at once. With `allow_gaps`, bad frames repeat the last good one.
+    """
+    fed, bad = Fed(), dict(known.unreadable)
+    bad.update((f, "missing") for f in known.missing)
+    keep = set(previews.sheet_picks(len(record.frames))) | {
+        previews.poster_index(len(record.frames))
+    }
+    last: tuple[int, bytes] | None = None
+    held = 0  # bad frames before the first good one, written once it arrives
+    aborted = encoder is None
+    for i, (frame, data) in enumerate(_fetch_in_order(source, record.frames, names)):
+        if frame not in bad:
+            try:
+                size = image_size(data, record.extension)
+                if fed.width and size != (fed.width, fed.height):
+                    raise Unreadable(f"wrong size ({size[0]}x{size[1]}, not the first's)")
+                fed.width, fed.height = size
+                last = (frame, data)
+            except Unreadable as error:
+                bad[frame] = str(error)
+        if frame in bad and not allow_gaps:
+            if not aborted and encoder:
+                encoder.abort()
+                aborted = True
+            continue
+        if aborted:
+            continue
+        if last is None:
+            held += 1
+            continue
+        for j in range(i - held, i + 1):  # bad frames before the first good one show it
+            encoder.write(last[1])
+            if j in keep:
+                fed.kept[j] = last
+        held = 0
+    if last is None:
+        raise BadInput(f"no usable frame at all in {source.child_uri(FRAMES_DIR)}: render first")
+    fed.problems = FrameProblems(
+        tuple(f for f in known.missing),
+        tuple((f, why) for f, why in sorted(bad.items()) if why != "missing"),
+    )
+    return fed
+
+
+def _fetch_in_order(source: Location, frames: tuple[int, ...], names: dict[int, str]):
+    """(frame, bytes) in frame order; at most FETCH_AHEAD fetched ahead, FETCH_THREADS at once."""
+
+    def fetch(frame: int) -> bytes:
+        return source.get_bytes(f"{FRAMES_DIR}/{names[frame]}") if frame in names else b""
+
+    with ThreadPoolExecutor(FETCH_THREADS) as pool:
+        pending: deque[tuple[int, Future]] = deque()
+        upcoming = iter(frames)
+        for frame in upcoming:
+            pending.append((frame, pool.submit(fetch, frame)))
+            if len(pending) >= FETCH_AHEAD:
+                break
+        try:
+            while pending:
+                frame, future = pending.popleft()
+                data = future.result()
+                for nxt in upcoming:
+                    pending.append((nxt, pool.submit(fetch, nxt)))
+                    break
+                yield frame, data
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def _make_previews(fed: Fed, record: SceneRecord, work: Path, video_name: str) -> tuple[Path, Path]:
+    ext = record.extension
+    poster_name, sheet_name = previews.preview_names(video_name)
+    poster_frame = work / f"poster.{ext}"
+    poster_frame.write_bytes(fed.kept[previews.poster_index(len(record.frames))][1])
+    video.still_jpeg(poster_frame, work / poster_name)
+    plan = previews.sheet_plan(record.frames, fed.width, fed.height)
+    tiles = work / "sheet"
+    tiles.mkdir()
+    shown = []
+    for n, index in enumerate(plan.picks):
+        frame, data = fed.kept[index]
+        (tiles / f"{n:03d}.{ext}").write_bytes(data)
+        shown.append(frame)
+    # Label each tile with the frame it really shows (a held frame shows an earlier one).
+    plan = previews.SheetPlan(**{**plan.__dict__, "labels": tuple(shown)})
+    video.still_jpeg(tiles / f"%03d.{ext}", work / sheet_name, plan.filter())
+    return work / poster_name, work / sheet_name
+
+
+def _verify(decoded: encode_plan.DecodedVideo, frames: int, record: SceneRecord) -> None:
+    problem = encode_plan.video_problem(decoded, frames, record.rate)
+    if problem:
+        raise TransientFailure(
+            f"the encoded video is wrong ({problem}; expected {frames} frames at "
+            f"{record.rate} fps) although every frame file checked out: nothing was "
+            "delivered; retry the job, and report it if it happens again"
         )
+    log.info(
+        "verified by decoding: %d frames at %s fps (%s s), %dx%d",
+        decoded.frames,
+        record.rate,
+        decoded.seconds,
+        decoded.width,
+        decoded.height,
+    )

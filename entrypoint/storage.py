@@ -198,7 +198,9 @@ def s3_client():
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 8}))
+    # One connection per fetching thread (stitch fetches frames 16 at a time; the default is 10).
+    config = Config(retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=32)
+    return boto3.client("s3", config=config)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""The one module that runs ffmpeg: encode an image sequence, and decode a video to check it.
+"""The one module that runs ffmpeg: encode a stream of images, decode a video to check it,
+make preview images. What to run is planned in `entrypoint.encode_plan`/`previews`.
 
 ffmpeg exits 0 on broken input (a missing frame ends the video early, a bad PNG is dropped,
 no input rate means 25 fps), so callers always check `probe` against what they expected.
@@ -6,26 +7,20 @@ no input rate means 25 fps), so callers always check `probe` against what they e
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import shlex
 import shutil
 import subprocess
-from dataclasses import dataclass
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 
-from entrypoint.errors import TransientFailure
+from entrypoint.encode_plan import DecodedVideo
+from entrypoint.errors import BadInput, TransientFailure
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class VideoFacts:
-    frames: int
-    rate: Fraction
-    width: int
-    height: int
 
 
 @functools.cache
@@ -39,58 +34,99 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def encode_h264(pattern: Path, start_number: int, rate: Fraction, out: Path) -> None:
-    """A contiguous numbered sequence -> H.264 yuv420p MP4 at exactly `rate` frames a second."""
-    import ffmpeg
-
-    stream = ffmpeg.input(
-        str(pattern), framerate=f"{rate.numerator}/{rate.denominator}", start_number=start_number
-    ).output(
-        str(out),
-        vcodec="libx264",
-        pix_fmt="yuv420p",
-        # yuv420p needs even sizes; pad instead of failing on odd resolutions.
-        vf="pad=ceil(iw/2)*2:ceil(ih/2)*2",
-        movflags="+faststart",
-    )
-    _run(stream.overwrite_output().compile(cmd=ffmpeg_exe()))
+@functools.cache
+def _encoders() -> frozenset[str]:
+    listing = _run([ffmpeg_exe(), "-hide_banner", "-encoders"], quiet=True)
+    return frozenset(line.split()[1] for line in listing.splitlines() if line[:2] == " V")
 
 
-def probe(video: Path) -> VideoFacts:
-    """Decode every frame (ffprobe may be absent) and report count, rate and size."""
+def require_encoder(encoder: str, codec: str) -> None:
+    if encoder not in _encoders():
+        raise BadInput(
+            f"{ffmpeg_exe()} has no {encoder} encoder, which --codec {codec} needs: "
+            "pick another --codec or install an ffmpeg built with it"
+        )
+
+
+class Encoder:
+    """ffmpeg encoding the images written to its standard input, in order.
+
+    stderr goes to a file, not a pipe: a chatty ffmpeg would otherwise block on a full pipe
+    while we block writing frames to it.
+    """
+
+    def __init__(self, command: list[str]) -> None:
+        log.info("running (frames in order on stdin): %s", shlex.join(command))
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process)
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr
+        )
+        self.frames = 0
+
+    def write(self, image: bytes) -> None:
+        try:
+            self._process.stdin.write(image)
+        except BrokenPipeError:
+            self.finish()  # raises with ffmpeg's own message
+            raise TransientFailure("ffmpeg stopped reading frames: retry the job") from None
+        self.frames += 1
+
+    def finish(self) -> None:
+        """Close the input and wait for the encode; raise if ffmpeg failed."""
+        with contextlib.suppress(BrokenPipeError):
+            self._process.stdin.close()
+        code = self._process.wait()
+        log.info("ffmpeg exited %d after %d frames", code, self.frames)
+        if code != 0:
+            raise TransientFailure(f"ffmpeg failed with exit code {code}: {self._tail()}")
+        self._stderr.close()
+
+    def abort(self) -> None:
+        """Stop the encode at once (bad input was found): its output is thrown away."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        self._stderr.close()
+
+    def _tail(self) -> str:
+        self._stderr.seek(0)
+        lines = self._stderr.read().decode(errors="replace").strip().splitlines()
+        return "\n".join(lines[-5:])
+
+
+def probe(video: Path) -> DecodedVideo:
+    """Decode every frame (ffprobe may be absent): their times, the time base and the size."""
     result = _run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-i",
-            str(video),
-            "-map",
-            "0:v:0",
-            "-f",
-            "framecrc",
-            "-",
-        ],
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(video)]
+        + ["-map", "0:v:0", "-f", "framecrc", "-"],
     )
-    time_base, width, height, durations = Fraction(1), 0, 0, []
+    time_base, width, height, pts, durations = Fraction(1), 0, 0, [], []
     for line in result.splitlines():
         if line.startswith("#tb 0:"):
             time_base = Fraction(line.split(":", 1)[1].strip())
         elif line.startswith("#dimensions 0:"):
             width, height = (int(v) for v in line.split(":", 1)[1].strip().split("x"))
         elif line and not line.startswith("#"):
-            durations.append(int(line.split(",")[3]))
-    if not durations:
-        return VideoFacts(0, Fraction(0), width, height)
-    rate = 1 / (time_base * Fraction(max(set(durations), key=durations.count)))
-    return VideoFacts(len(durations), rate, width, height)
+            fields = [f.strip() for f in line.split(",")]
+            pts.append(int(fields[2]))
+            durations.append(int(fields[3]))
+    return DecodedVideo(tuple(pts), tuple(durations), time_base, width, height)
 
 
-def _run(command: list[str]) -> str:
-    log.info("running: %s", shlex.join(command))
-    done = subprocess.run(command, capture_output=True, text=True)
-    log.info("ffmpeg exited %d", done.returncode)
+def still_jpeg(image: Path, out: Path, video_filter: str | None = None) -> None:
+    """One image (or the first of a numbered pattern) -> a JPEG, through an optional filter."""
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(image)]
+    if video_filter:
+        command += ["-vf", video_filter]
+    _run(command + ["-frames:v", "1", "-update", "1", "-q:v", "3", str(out)])
+
+
+def _run(command: list[str], quiet: bool = False) -> str:
+    if not quiet:
+        log.info("running: %s", shlex.join(command))
+    done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if not quiet:
+        log.info("ffmpeg exited %d", done.returncode)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-5:])
         raise TransientFailure(f"ffmpeg failed with exit code {done.returncode}: {tail}")

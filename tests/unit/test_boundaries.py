@@ -6,10 +6,13 @@ import sys
 import pytest
 
 PURE = [
+    "entrypoint.encode_plan",
     "entrypoint.errors",
+    "entrypoint.framecheck",
     "entrypoint.frames",
     "entrypoint.layout",
     "entrypoint.manifest",
+    "entrypoint.previews",
     "entrypoint.settings",
     "submitter.plan",
     "submitter.blendfile",

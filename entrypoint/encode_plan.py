@@ -1,0 +1,170 @@
+"""The encode as data: which codec, which file name, the exact ffmpeg argument list, and
+whether a decoded result is the video we asked for.
+
+Pure: imports no bpy, boto3 or ffmpeg. `entrypoint.video` runs what this module plans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import PurePosixPath
+
+from entrypoint.errors import BadInput
+
+
+@dataclass(frozen=True)
+class Codec:
+    name: str
+    encoder: str
+    suffix: str
+    pix_fmt: str
+    default_crf: int | None
+    extra: tuple[str, ...] = ()
+
+
+CODECS = {
+    c.name: c
+    for c in (
+        # +faststart moves the index to the front: players start before the download ends.
+        Codec("h264", "libx264", ".mp4", "yuv420p", 18, ("-movflags", "+faststart")),
+        # hvc1 is the tag Apple players require for HEVC in MP4.
+        Codec(
+            "h265",
+            "libx265",
+            ".mp4",
+            "yuv420p",
+            22,
+            ("-tag:v", "hvc1", "-x265-params", "log-level=error", "-movflags", "+faststart"),
+        ),
+        # ProRes 422 HQ is an intra-frame mastering codec: no CRF, quality by profile.
+        Codec("prores", "prores_ks", ".mov", "yuv422p10le", None, ("-profile:v", "3")),
+        # VP9 is constant-quality only with -b:v 0; row-mt uses the cores on small frames.
+        Codec("vp9", "libvpx-vp9", ".webm", "yuv420p", 31, ("-b:v", "0", "-row-mt", "1")),
+    )
+}
+# Image-pipe demuxers: they split a byte stream into frames by parsing the images themselves.
+PIPE_DEMUXERS = {"png": "png_pipe", "jpg": "jpeg_pipe", "jpeg": "jpeg_pipe"}
+# yuv420p/yuv422p need even sizes: pad odd renders by one black row/column instead of failing.
+# RGB -> YUV with the BT.709 matrix, tagged as such, so players show the render's brightness.
+VIDEO_FILTER = "pad=ceil(iw/2)*2:ceil(ih/2)*2,scale=out_color_matrix=bt709:out_range=tv"
+COLOR_TAGS = ("-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709")
+
+
+def pick_codec(name: str) -> Codec:
+    if name not in CODECS:
+        raise BadInput(f"--codec {name!r} is not one of {', '.join(CODECS)}: pick one of those")
+    return CODECS[name]
+
+
+def output_name(name: str | None, codec: Codec, default_stem: str = "output") -> str:
+    """`--name`: a plain file name; the codec's suffix is added when none is given."""
+    if name is None:
+        return default_stem + codec.suffix
+    path = PurePosixPath(name)
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise BadInput(f"--name {name!r} is not a plain file name: give e.g. shot{codec.suffix}")
+    if not path.suffix:
+        return name + codec.suffix
+    if path.suffix.lower() != codec.suffix:
+        raise BadInput(
+            f"--name {name!r} ends in {path.suffix} but {codec.name} goes in a {codec.suffix} "
+            f"file: name it {path.stem}{codec.suffix} or pick another --codec"
+        )
+    return name
+
+
+def quality_args(codec: Codec, crf: int | None) -> list[str]:
+    if codec.default_crf is None:
+        if crf is not None:
+            raise BadInput(f"{codec.name} has no CRF setting: drop --crf")
+        return []
+    crf = codec.default_crf if crf is None else crf
+    top = 63 if codec.name == "vp9" else 51
+    if not 0 <= crf <= top:
+        raise BadInput(f"--crf {crf} is outside 0-{top} for {codec.name}: lower is better quality")
+    return ["-crf", str(crf)]
+
+
+def encode_args(codec: Codec, crf: int | None) -> list[str]:
+    """Everything after the input: filter, encoder, quality, pixel format, color tags."""
+    return [
+        "-vf",
+        VIDEO_FILTER,
+        "-c:v",
+        codec.encoder,
+        *quality_args(codec, crf),
+        "-pix_fmt",
+        codec.pix_fmt,
+        *COLOR_TAGS,
+        *codec.extra,
+    ]
+
+
+def rate_arg(rate: Fraction) -> str:
+    """`24000/1001`: ffmpeg assumes 25 fps unless told, and a decimal would drift."""
+    return f"{rate.numerator}/{rate.denominator}"
+
+
+def encode_command(
+    ffmpeg: str, extension: str, rate: Fraction, codec: Codec, crf: int | None, out: str
+) -> list[str]:
+    """ffmpeg reading the frames, in order, as one stream of images on its standard input."""
+    return [
+        ffmpeg,
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        PIPE_DEMUXERS[extension.lower()],
+        "-framerate",
+        rate_arg(rate),
+        "-i",
+        "-",
+        *encode_args(codec, crf),
+        out,
+    ]
+
+
+@dataclass(frozen=True)
+class DecodedVideo:
+    """What decoding every frame of a video showed: presentation times in `time_base` units."""
+
+    pts: tuple[int, ...]
+    durations: tuple[int, ...]
+    time_base: Fraction
+    width: int
+    height: int
+
+    @property
+    def frames(self) -> int:
+        return len(self.pts)
+
+    @property
+    def seconds(self) -> Fraction:
+        if not self.pts:
+            return Fraction(0)
+        return (self.pts[-1] - self.pts[0] + self.durations[-1]) * self.time_base
+
+    @property
+    def rate(self) -> Fraction:
+        """Frames per second over the whole video (exact when the time base allows it)."""
+        return Fraction(self.frames) / self.seconds if self.seconds else Fraction(0)
+
+
+def video_problem(video: DecodedVideo, frames: int, rate: Fraction) -> str | None:
+    """Why `video` is not `frames` frames at exactly `rate`, or None when it is.
+
+    Containers round timestamps to their time base (WebM counts milliseconds), so each
+    frame's time may be off by one tick, never more.
+    """
+    if video.frames != frames:
+        return f"it has {video.frames} frames, not {frames}"
+    start = video.pts[0]
+    for i, pts in enumerate(video.pts):
+        if abs((pts - start) * video.time_base - i / rate) > video.time_base:
+            return f"frame {i} is shown at {(pts - start) * video.time_base} s, not {i / rate} s"
+    if abs(video.seconds - frames / rate) > 2 * video.time_base:
+        return f"it plays at {video.rate} fps, not {rate}"
+    return None

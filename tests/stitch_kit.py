@@ -1,0 +1,115 @@
+"""Render outputs for stitch tests without Blender: tiny PNG frames and the children's manifests.
+
+Each frame is a flat gray whose level encodes its position in the frame list, so a test can
+decode one frame of the video and tell which rendered frame it shows.
+"""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from entrypoint.frames import frame_name
+from entrypoint.layout import manifest_key
+from entrypoint.manifest import slice_manifest
+from entrypoint.video import ffmpeg_exe
+
+
+def gray_of(position: int) -> int:
+    """The gray level of the frame at `position` in the frame list (distinct for 0-12)."""
+    return 16 + (position * 17) % 224
+
+
+def png_bytes(width: int, height: int, gray: int) -> bytes:
+    """A whole RGB PNG of one flat gray."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    rows = b"".join(b"\0" + bytes([gray]) * 3 * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def render_output(
+    frames: list[int],
+    *,
+    width: int = 17,
+    height: int = 11,
+    fps: int = 24,
+    fps_base: float = 1.0,
+    per_slice: int = 100,
+    extension: str = "png",
+) -> dict[str, bytes]:
+    """Relative key -> bytes of what the render children leave: frames and manifests."""
+    files = {
+        f"frames/{frame_name(f, extension)}": png_bytes(width, height, gray_of(i))
+        for i, f in enumerate(frames)
+    }
+    scene = {"name": "Scene", "frames": frames, "fps": fps, "fps_base": fps_base}
+    for index in range(0, -(-len(frames) // per_slice)):
+        mine = tuple(frames[index * per_slice : (index + 1) * per_slice])
+        files[manifest_key(index)] = slice_manifest(
+            index=index,
+            scene=scene,
+            slice_frames=mine,
+            extension=extension,
+            rendered=[{"frame": f} for f in mine],
+            skipped=[],
+            settings={},
+        )
+    return files
+
+
+def write_local(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+
+
+def write_s3(bucket: str, prefix: str, files: dict[str, bytes]) -> None:
+    import boto3
+    from botocore.config import Config
+
+    s3 = boto3.client("s3", config=Config(max_pool_connections=16))
+    with ThreadPoolExecutor(16) as pool:
+        list(
+            pool.map(
+                lambda item: s3.put_object(Bucket=bucket, Key=f"{prefix}/{item[0]}", Body=item[1]),
+                files.items(),
+            )
+        )
+
+
+def frame_gray(video: Path, position: int) -> int:
+    """The mean luma (full range) of frame `position` of `video`, decoded."""
+    raw = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-i",
+            str(video),
+            "-vf",
+            f"select=eq(n\\,{position}),crop=8:8:0:0,scale=1:1:out_range=pc,format=gray",
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-",
+        ],  # fmt: skip
+        capture_output=True,
+        check=True,
+    ).stdout
+    return raw[0]
