@@ -35,6 +35,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/cfn-lint infra/stack.yaml
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -48,3 +49,13 @@ clean:
 	rm -rf build .pytest_cache
 
 -include docker/container.mk
+
+# ---- AWS: the stack in infra/stack.yaml (README: "From an empty account to a rendered video")
+STACK ?= blendbatch
+.PHONY: deploy destroy
+deploy: $(STAMP)
+	$(BIN)/blendbatch deploy --stack $(STACK) $(DEPLOY_ARGS) > .env.$(STACK)
+	@cat .env.$(STACK)
+	@echo "== saved in .env.$(STACK); use the stack with:  . ./.env.$(STACK)"
+destroy: $(STAMP)
+	$(BIN)/blendbatch deploy --stack $(STACK) --delete

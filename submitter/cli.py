@@ -300,6 +300,37 @@ def register(
     typer.echo(json.dumps(batch.register(request)))
 
 
+@app.command()
+@_edge
+def deploy(
+    stack: Annotated[
+        str, typer.Option("--stack", envvar="BLENDBATCH_STACK", help="CloudFormation stack name")
+    ] = "blendbatch",
+    parameter: Annotated[
+        list[str] | None,
+        typer.Option("-p", "--parameter", help="KEY=VALUE for infra/stack.yaml; repeatable"),
+    ] = None,
+    template: Annotated[
+        Path | None, typer.Option("--template", help="another template (default: ours)")
+    ] = None,
+    delete: Annotated[
+        bool, typer.Option("--delete", help="delete the stack instead (the bucket is kept)")
+    ] = False,
+) -> None:
+    """Create or update the AWS stack; print its outputs as the variables `submit` reads."""
+    from submitter import deploy as stacks
+
+    say = functools.partial(typer.echo, err=True)
+    if delete:
+        kept = stacks.destroy(stack, say)
+        if kept:
+            say(f"kept bucket {kept} (your renders): `aws s3 rb s3://{kept} --force` removes it")
+        return
+    body = (template or stacks.TEMPLATE).read_text()
+    outputs = stacks.deploy(stack, body, stacks.parse_parameters(parameter or []), say)
+    typer.echo("\n".join(stacks.env_lines(outputs)))
+
+
 def main() -> None:
     app()
 

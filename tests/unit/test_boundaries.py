@@ -18,6 +18,7 @@ PURE = [
     "submitter.blendfile",
     "submitter.jobdef",
     "submitter.progress",
+    "infra.template",
 ]
 HEAVY = ["bpy", "boto3", "botocore", "ffmpeg"]
 

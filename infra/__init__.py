@@ -1,0 +1,1 @@
+"""The CloudFormation stack of blendbatch (stack.yaml) and the tools that keep it true."""

@@ -1,0 +1,129 @@
+"""infra/stack.yaml works with the rest of blendbatch: `blendbatch deploy` creates it in moto's
+CloudFormation on loopback, `blendbatch submit` uses the queue and job definition it printed, and
+the recorded jobs, replayed through `python -m entrypoint`, leave the video in the stack's bucket.
+"""
+
+import ast
+import json
+import shlex
+import uuid
+from fractions import Fraction
+
+import boto3
+import pytest
+
+from entrypoint.video import probe
+from tests.conftest import run_cli, run_entrypoint
+
+# moto splits a CommaDelimitedList only when it is passed, not for its default: pass both.
+EMULATOR_PARAMETERS = ["-p", "InstanceTypes=c6i,m6i", "-p", "SubnetIds="]
+
+
+def exported(stdout: str) -> dict[str, str]:
+    """`export NAME=value` lines -> {NAME: value}, as a shell would read them."""
+    pairs = (shlex.split(line)[1].split("=", 1) for line in stdout.splitlines() if line.strip())
+    return dict(pairs)
+
+
+@pytest.fixture(scope="module")
+def stack(moto_endpoint) -> dict:
+    name = f"bb-{uuid.uuid4().hex[:8]}"
+    result = run_cli("deploy", "--stack", name, *EMULATOR_PARAMETERS)
+    assert result.returncode == 0, result.stderr
+    return {"name": name, "env": exported(result.stdout)}
+
+
+def test_deploy_prints_the_stack_resources_submit_needs(stack):
+    # Given a deployed stack, its printed variables name the stack's own resources
+    env = stack["env"]
+    cf = boto3.client("cloudformation")
+    resources = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cf.describe_stack_resources(StackName=stack["name"])["StackResources"]
+    }
+    assert env["BLENDBATCH_BUCKET"] == resources["Bucket"]
+    assert env["BLENDBATCH_QUEUE"] == resources["JobQueue"]
+    assert env["BLENDBATCH_JOB_DEFINITION"] == resources["JobDefinition"]
+    assert env["BLENDBATCH_REPOSITORY"].endswith("/blendbatch")
+    assert env["BLENDBATCH_LOG_GROUP"] == f"/aws/batch/{stack['name']}"
+
+
+def test_the_queue_tries_spot_first_then_on_demand(stack):
+    batch = boto3.client("batch")
+    queue = batch.describe_job_queues(jobQueues=[stack["env"]["BLENDBATCH_QUEUE"]])["jobQueues"][0]
+    order = sorted(queue["computeEnvironmentOrder"], key=lambda e: e["order"])
+    envs = batch.describe_compute_environments(
+        computeEnvironments=[e["computeEnvironment"] for e in order]
+    )["computeEnvironments"]
+    by_arn = {e["computeEnvironmentArn"]: e["computeResources"] for e in envs}
+    kinds = [
+        (
+            by_arn[e["computeEnvironment"]]["type"],
+            by_arn[e["computeEnvironment"]].get("allocationStrategy"),
+        )
+        for e in order
+    ]
+    assert kinds == [("SPOT", "SPOT_PRICE_CAPACITY_OPTIMIZED"), ("EC2", "BEST_FIT_PROGRESSIVE")]
+
+
+def test_the_job_role_as_created_grants_only_the_stack_bucket(stack):
+    # Given the job role the stack's job definition runs with
+    definition = boto3.client("batch").describe_job_definitions(
+        jobDefinitions=[stack["env"]["BLENDBATCH_JOB_DEFINITION"]]
+    )["jobDefinitions"][0]
+    role = definition["containerProperties"]["jobRoleArn"].rsplit("/", 1)[1]
+    iam = boto3.client("iam")
+
+    # Then it has no managed policy, and its inline policies name only the bucket
+    assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+    bucket_arn = f"arn:aws:s3:::{stack['env']['BLENDBATCH_BUCKET']}"
+    names = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    assert names
+    for name in names:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        if isinstance(document, str):  # moto returns the policy of a stack's role as a repr
+            document = ast.literal_eval(document)
+        for statement in document["Statement"]:
+            assert statement["Effect"] == "Allow"
+            resources = statement["Resource"]
+            resources = [resources] if isinstance(resources, str) else resources
+            assert set(resources) <= {bucket_arn, f"{bucket_arn}/*"}, statement
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            assert all(a.startswith("s3:") and "*" not in a for a in actions), statement
+
+
+@pytest.mark.slow
+def test_submit_to_the_stack_and_replay_gives_the_video_in_its_bucket(stack, make_blend, tmp_path):
+    # Given a 4-frame scene uploaded to the stack's bucket
+    env = stack["env"]
+    bucket = env["BLENDBATCH_BUCKET"]
+    s3 = boto3.client("s3")
+    s3.upload_file(str(make_blend(start=1, end=4, compress=True)), bucket, "scenes/shot.blend")
+
+    # When the user submits it with the queue and job definition the deploy printed
+    result = run_cli(
+        "submit", "-i", f"s3://{bucket}/scenes/shot.blend", "-o", f"s3://{bucket}/renders",
+        "-f", "2", "-n", "shot", "-q", env["BLENDBATCH_QUEUE"],
+        "-d", env["BLENDBATCH_JOB_DEFINITION"],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    render_id, stitch_id = (job["jobId"] for job in json.loads(result.stdout))
+
+    # And the jobs Batch recorded run as the container would run them
+    jobs = boto3.client("batch").describe_jobs(jobs=[render_id, stitch_id])["jobs"]
+    by_id = {job["jobId"]: job for job in jobs}
+    render, stitch = by_id[render_id], by_id[stitch_id]
+    assert render["jobDefinition"] == env["BLENDBATCH_JOB_DEFINITION"]
+    for index in range(render["arrayProperties"]["size"]):
+        replayed = run_entrypoint(*render["container"]["command"], index=index)
+        assert replayed.returncode == 0, replayed.stderr[-2000:]
+    replayed = run_entrypoint(*stitch["container"]["command"])
+    assert replayed.returncode == 0, replayed.stderr[-2000:]
+
+    # Then the video of all 4 frames is in the stack's bucket
+    video = tmp_path / "output.mp4"
+    s3.download_file(bucket, "renders/shot/output.mp4", str(video))
+    facts = probe(video)
+    assert (facts.frames, facts.width, facts.height) == (4, 64, 36)
+    assert facts.rate == Fraction(24)

@@ -1,0 +1,145 @@
+"""What infra/stack.yaml promises, read from the template itself (no AWS, no emulator).
+
+The emulator ignores some of these properties (public access block, lifecycle rules, ECR scan
+settings), so this file is where they are checked.
+"""
+
+import json
+
+import pytest
+
+from infra.template import load_stack
+from submitter import deploy
+
+STACK = load_stack()
+RESOURCES = STACK["Resources"]
+BUCKET_ARN = {"Fn::GetAtt": ["Bucket", "Arn"]}
+BUCKET_OBJECTS = {"Fn::Sub": "${Bucket.Arn}/*"}
+
+
+def of_type(kind: str) -> dict:
+    return {name: r for name, r in RESOURCES.items() if r["Type"] == kind}
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_the_job_role_grants_nothing_outside_the_stack_bucket():
+    role = RESOURCES["JobRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    assert statements
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert "NotAction" not in statement and "NotResource" not in statement
+        for resource in as_list(statement["Resource"]):
+            assert resource in (BUCKET_ARN, BUCKET_OBJECTS), statement
+        for action in as_list(statement["Action"]):
+            assert action.startswith("s3:") and "*" not in action, statement
+    # Listing is on the bucket, object access on its objects only.
+    by_resource = {json.dumps(s["Resource"]): as_list(s["Action"]) for s in statements}
+    assert by_resource[json.dumps(BUCKET_ARN)] == ["s3:ListBucket"]
+    assert {"s3:GetObject", "s3:PutObject"} <= set(by_resource[json.dumps(BUCKET_OBJECTS)])
+
+
+def test_each_role_can_be_assumed_only_by_its_own_service():
+    services = {
+        name: [s["Principal"]["Service"] for s in r["Properties"]["AssumeRolePolicyDocument"][
+            "Statement"]]
+        for name, r in of_type("AWS::IAM::Role").items()
+    }  # fmt: skip
+    assert services == {
+        "JobRole": ["ecs-tasks.amazonaws.com"],
+        "InstanceRole": ["ec2.amazonaws.com"],
+        "BatchServiceRole": ["batch.amazonaws.com"],
+    }
+    instance_policies = RESOURCES["InstanceRole"]["Properties"]["ManagedPolicyArns"]
+    assert [p["Fn::Sub"].rsplit("/", 1)[1] for p in instance_policies] == [
+        "AmazonEC2ContainerServiceforEC2Role"
+    ]
+    assert "Policies" not in RESOURCES["InstanceRole"]["Properties"]
+
+
+def test_the_queue_prefers_spot_and_falls_back_to_on_demand():
+    order = RESOURCES["JobQueue"]["Properties"]["ComputeEnvironmentOrder"]
+    chosen = [(o["Order"], RESOURCES[o["ComputeEnvironment"]["Ref"]]) for o in order]
+    kinds = [
+        (n, e["Properties"]["ComputeResources"]["Type"],
+         e["Properties"]["ComputeResources"]["AllocationStrategy"])
+        for n, e in sorted(chosen, key=lambda c: c[0])
+    ]  # fmt: skip
+    assert kinds == [
+        (1, "SPOT", "SPOT_PRICE_CAPACITY_OPTIMIZED"),
+        (2, "EC2", "BEST_FIT_PROGRESSIVE"),
+    ]
+    for _, environment in chosen:
+        resources = environment["Properties"]["ComputeResources"]
+        assert resources["MinvCpus"] == 0  # nothing runs, nothing is paid, when the queue is idle
+
+
+def test_the_bucket_is_private_encrypted_unversioned_and_expires_frames():
+    bucket = RESOURCES["Bucket"]["Properties"]
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert "VersioningConfiguration" not in bucket
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-frames"]["TagFilters"] == [{"Key": "blendbatch", "Value": "frame"}]
+    assert rules["expire-frames"]["ExpirationInDays"] == {"Ref": "FrameRetentionDays"}
+    assert "AbortIncompleteMultipartUpload" in rules["abort-incomplete-uploads"]
+    # The renders outlive `make destroy`.
+    assert RESOURCES["Bucket"]["DeletionPolicy"] == "Retain"
+
+
+def test_the_repository_scans_images_and_expires_untagged_ones():
+    repository = RESOURCES["Repository"]["Properties"]
+    assert repository["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    policy = json.loads(repository["LifecyclePolicy"]["LifecyclePolicyText"])
+    assert [r["selection"]["tagStatus"] for r in policy["rules"]] == ["untagged"]
+    assert [r["action"]["type"] for r in policy["rules"]] == ["expire"]
+
+
+def test_the_log_group_is_the_job_definitions_and_has_a_retention():
+    log_group = RESOURCES["LogGroup"]["Properties"]
+    assert log_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    options = RESOURCES["JobDefinition"]["Properties"]["ContainerProperties"]["LogConfiguration"]
+    assert options["Options"]["awslogs-group"] == {"Ref": "LogGroup"}
+
+
+def test_without_subnets_the_stack_builds_its_own_network_with_no_inbound_access():
+    assert STACK["Parameters"]["SubnetIds"]["Default"] == ""
+    network = {name for name, r in RESOURCES.items() if r.get("Condition") == "CreateVpc"}
+    assert {"Vpc", "SubnetA", "SubnetB", "SecurityGroup", "DefaultRoute"} <= network
+    assert "SecurityGroupIngress" not in RESOURCES["SecurityGroup"]["Properties"]
+
+
+def test_every_variable_deploy_prints_is_a_stack_output():
+    assert set(deploy.ENV_NAMES) == set(STACK["Outputs"])
+
+
+def test_env_lines_are_shell_safe_exports():
+    lines = deploy.env_lines({"JobQueue": "arn:aws:batch:q/x", "Bucket": "b b", "Other": "x"})
+    assert lines == ["export BLENDBATCH_QUEUE=arn:aws:batch:q/x", "export BLENDBATCH_BUCKET='b b'"]
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        (["Vcpus=8"], {"Vcpus": "8"}),
+        (["SubnetIds=subnet-1,subnet-2", "SecurityGroupId=sg-1"],
+         {"SubnetIds": "subnet-1,subnet-2", "SecurityGroupId": "sg-1"}),
+        (["SubnetIds="], {"SubnetIds": ""}),
+    ],
+    ids=["one", "list-value", "empty"],
+)  # fmt: skip
+def test_parameters_are_key_value_pairs(pairs, expected):
+    assert deploy.parse_parameters(pairs) == expected
+
+
+def test_a_parameter_without_a_value_is_refused_with_an_example():
+    from entrypoint.errors import BadInput
+
+    with pytest.raises(BadInput, match="-p Vcpus=8"):
+        deploy.parse_parameters(["Vcpus"])
