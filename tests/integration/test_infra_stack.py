@@ -105,7 +105,7 @@ def test_submit_to_the_stack_and_replay_gives_the_video_in_its_bucket(stack, mak
     result = run_cli(
         "submit", "-i", f"s3://{bucket}/scenes/shot.blend", "-o", f"s3://{bucket}/renders",
         "-f", "2", "-n", "shot", "-q", env["BLENDBATCH_QUEUE"],
-        "-d", env["BLENDBATCH_JOB_DEFINITION"],
+        "-d", env["BLENDBATCH_JOB_DEFINITION"], "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     render_id, stitch_id = (job["jobId"] for job in json.loads(result.stdout))

@@ -19,6 +19,7 @@ PURE = [
     "submitter.jobdef",
     "submitter.progress",
     "infra.template",
+    "infra.generate",
 ]
 HEAVY = ["bpy", "boto3", "botocore", "ffmpeg"]
 
