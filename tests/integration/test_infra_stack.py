@@ -127,3 +127,44 @@ def test_submit_to_the_stack_and_replay_gives_the_video_in_its_bucket(stack, mak
     facts = probe(video)
     assert (facts.frames, facts.width, facts.height) == (4, 64, 36)
     assert facts.rate == Fraction(24)
+
+
+def test_given_subnets_are_used_and_destroy_keeps_the_bucket(moto_endpoint):
+    # Given the user's own subnet and security group
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/20")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="render", Description="r", VpcId=vpc)["GroupId"]
+
+    vpcs_before = len(ec2.describe_vpcs()["Vpcs"])
+
+    # When a stack is deployed into them
+    name = f"bb-{uuid.uuid4().hex[:8]}"
+    created = run_cli(
+        "deploy", "--stack", name, "-p", "InstanceTypes=c6i", "-p", f"SubnetIds={subnet}",
+        "-p", f"SecurityGroupId={group}", "-p", "RepositoryName=other",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    env = exported(created.stdout)
+
+    # Then its compute environments use them, and it makes no network of its own
+    assert len(ec2.describe_vpcs()["Vpcs"]) == vpcs_before
+    batch = boto3.client("batch")
+    queue = batch.describe_job_queues(jobQueues=[env["BLENDBATCH_QUEUE"]])["jobQueues"][0]
+    arns = [e["computeEnvironment"] for e in queue["computeEnvironmentOrder"]]
+    for environment in batch.describe_compute_environments(computeEnvironments=arns)[
+        "computeEnvironments"
+    ]:
+        assert environment["computeResources"]["subnets"] == [subnet]
+        assert environment["computeResources"]["securityGroupIds"] == [group]
+
+    # And when the user destroys the stack, the bucket with a render in it is kept and named
+    # (moto keeps a non-empty bucket either way: tests/unit/test_stack.py checks the Retain)
+    bucket = env["BLENDBATCH_BUCKET"]
+    boto3.client("s3").put_object(Bucket=bucket, Key="renders/shot/output.mp4", Body=b"video")
+    result = run_cli("deploy", "--stack", name, "--delete")
+    assert result.returncode == 0, result.stderr
+    assert f"kept bucket {bucket}" in result.stderr
+    stacks = boto3.client("cloudformation").list_stacks()["StackSummaries"]
+    assert {s["StackStatus"] for s in stacks if s["StackName"] == name} == {"DELETE_COMPLETE"}
+    assert boto3.client("s3").head_object(Bucket=bucket, Key="renders/shot/output.mp4")

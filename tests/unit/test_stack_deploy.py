@@ -1,0 +1,104 @@
+"""`blendbatch deploy` in the CloudFormation states the emulator cannot produce (an unchanged
+update, a stack whose creation failed, a failed update), with botocore's Stubber."""
+
+from datetime import datetime
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from entrypoint.errors import BadInput
+from submitter import deploy
+
+STACK = "shots"
+OUTPUTS = [
+    {"OutputKey": "JobQueue", "OutputValue": "arn:aws:batch:eu-west-1:1:job-queue/q"},
+    {"OutputKey": "JobDefinition", "OutputValue": "arn:aws:batch:eu-west-1:1:job-definition/d:2"},
+]
+
+
+def stack(status: str, outputs=None) -> dict:
+    return {
+        "Stacks": [
+            {
+                "StackName": STACK,
+                "StackStatus": status,
+                "CreationTime": datetime(2026, 1, 1),
+                "Parameters": [
+                    {"ParameterKey": "Vcpus", "ParameterValue": "4"},
+                    {"ParameterKey": "Gpus", "ParameterValue": "0"},
+                ],
+                "Outputs": outputs or [],
+            }
+        ]
+    }
+
+
+@pytest.fixture
+def cloudformation(monkeypatch):
+    client = boto3.client(
+        "cloudformation",
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    monkeypatch.setattr(deploy, "client", lambda service: client)
+    with Stubber(client) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+def test_an_unchanged_stack_is_left_alone_and_its_outputs_printed(cloudformation):
+    # Given a deployed stack, and CloudFormation finding nothing to change
+    cloudformation.add_response("describe_stacks", stack("CREATE_COMPLETE", OUTPUTS))
+    cloudformation.add_client_error(
+        "update_stack",
+        service_error_code="ValidationError",
+        service_message="No updates are to be performed.",
+        expected_params={
+            "StackName": STACK,
+            "TemplateBody": "body",
+            "Parameters": [
+                {"ParameterKey": "Vcpus", "ParameterValue": "8"},
+                {"ParameterKey": "Gpus", "UsePreviousValue": True},
+            ],
+            "Capabilities": ["CAPABILITY_IAM"],
+        },
+    )
+    cloudformation.add_response("describe_stacks", stack("CREATE_COMPLETE", OUTPUTS))
+    said = []
+
+    # When the user deploys with one parameter given
+    outputs = deploy.deploy(STACK, "body", {"Vcpus": "8"}, said.append)
+
+    # Then nothing waits, the other parameters keep their values, the outputs are returned
+    assert outputs["JobQueue"] == OUTPUTS[0]["OutputValue"]
+    assert said[-1] == "stack shots is already up to date"
+
+
+def test_a_stack_whose_creation_failed_is_refused_with_the_fix(cloudformation):
+    cloudformation.add_response("describe_stacks", stack("ROLLBACK_COMPLETE"))
+
+    with pytest.raises(BadInput, match=r"make destroy STACK=shots"):
+        deploy.deploy(STACK, "body", {}, print)
+
+
+def test_a_failed_update_names_the_resource_and_the_reason(cloudformation):
+    # Given an update that CloudFormation rolls back
+    cloudformation.add_response("describe_stacks", stack("UPDATE_COMPLETE"))
+    cloudformation.add_response("update_stack", {"StackId": "id"})
+    cloudformation.add_response("describe_stacks", stack("UPDATE_ROLLBACK_COMPLETE"))
+    event = {
+        "StackId": "id",
+        "EventId": "e",
+        "StackName": STACK,
+        "Timestamp": datetime(2026, 1, 1),
+        "LogicalResourceId": "SpotCompute",
+        "ResourceStatus": "UPDATE_FAILED",
+        "ResourceStatusReason": "subnet-1 does not exist",
+    }
+    cloudformation.add_response("describe_stack_events", {"StackEvents": [event]})
+
+    # Then the error says which resource failed and why
+    with pytest.raises(BadInput, match="SpotCompute: subnet-1 does not exist"):
+        deploy.deploy(STACK, "body", {"SubnetIds": "subnet-1"}, print)
