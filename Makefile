@@ -54,7 +54,8 @@ clean:
 STACK ?= blendbatch
 .PHONY: deploy destroy
 deploy: $(STAMP)
-	$(BIN)/blendbatch deploy --stack $(STACK) $(DEPLOY_ARGS) > .env.$(STACK)
+	$(BIN)/blendbatch deploy --stack $(STACK) $(DEPLOY_ARGS) > .env.$(STACK).partial
+	@mv .env.$(STACK).partial .env.$(STACK)
 	@cat .env.$(STACK)
 	@echo "== saved in .env.$(STACK); use the stack with:  . ./.env.$(STACK)"
 destroy: $(STAMP)
