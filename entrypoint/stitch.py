@@ -12,6 +12,7 @@ import json
 import logging
 import tempfile
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +28,9 @@ from entrypoint.storage import Location, parse_location
 
 log = logging.getLogger(__name__)
 
-FETCH_THREADS = 16
-# Frames fetched ahead of the encoder: bounds memory (4K PNGs are ~20 MB each).
-FETCH_AHEAD = 48
+FETCH_THREADS = 8
+# Frames held ahead of the encoder: bounds memory (a 4K 16-bit PNG is 30-50 MB).
+FETCH_AHEAD = 24
 
 
 def run_stitch(settings: StitchSettings) -> None:
@@ -100,8 +101,10 @@ def _read_manifests(source: Location) -> list[dict]:
     return [json.loads(source.get_bytes(f"{MANIFESTS_DIR}/{n}")) for n in names]
 
 
-def _locate_frames(source: Location, record: SceneRecord) -> tuple[dict[int, str], FrameProblems]:
-    """Frame number -> file name from one listing (any padding); missing and 0-byte frames."""
+def _locate_frames(
+    source: Location, record: SceneRecord
+) -> tuple[dict[int, tuple[str, int]], FrameProblems]:
+    """Frame number -> (file name, size) from one listing (any padding); missing and 0-byte."""
     found: dict[int, tuple[str, int]] = {}
     for file_name, size in sorted(source.list_dir(FRAMES_DIR).items()):
         number = parse_frame_name(file_name)
@@ -109,7 +112,7 @@ def _locate_frames(source: Location, record: SceneRecord) -> tuple[dict[int, str
             found.setdefault(number, (file_name, size))
     missing = tuple(f for f in record.frames if f not in found)
     empty = tuple((f, "0-byte") for f in record.frames if found.get(f, ("", 1))[1] == 0)
-    names = {f: found[f][0] for f in record.frames if f in found and found[f][1] > 0}
+    names = {f: found[f] for f in record.frames if f in found and found[f][1] > 0}
     return names, FrameProblems(missing, empty)
 
 
@@ -135,7 +138,7 @@ class Fed:
 def _feed(
     source: Location,
     record: SceneRecord,
-    names: dict[int, str],
+    names: dict[int, tuple[str, int]],
     known: FrameProblems,
     encoder: video.Encoder | None,
     allow_gaps: bool,
@@ -187,11 +190,22 @@ def _feed(
     return fed
 
 
-def _fetch_in_order(source: Location, frames: tuple[int, ...], names: dict[int, str]):
+def _fetch_in_order(
+    source: Location, frames: tuple[int, ...], names: dict[int, tuple[str, int]]
+) -> Iterator[tuple[int, bytes]]:
     """(frame, bytes) in frame order; at most FETCH_AHEAD fetched ahead, FETCH_THREADS at once."""
 
     def fetch(frame: int) -> bytes:
-        return source.get_bytes(f"{FRAMES_DIR}/{names[frame]}") if frame in names else b""
+        if frame not in names:
+            return b""
+        name, size = names[frame]
+        data = source.get_bytes(f"{FRAMES_DIR}/{name}")
+        if len(data) != size:  # the object changed or the connection dropped mid-body
+            raise TransientFailure(
+                f"read {len(data)} of {size} bytes of {source.child_uri(FRAMES_DIR)}/{name}: "
+                "retry the job"
+            )
+        return data
 
     with ThreadPoolExecutor(FETCH_THREADS) as pool:
         pending: deque[tuple[int, Future]] = deque()

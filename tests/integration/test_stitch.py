@@ -1,10 +1,11 @@
 """`stitch`: the right video or none at all, with real ffmpeg, from S3 (moto) and folders."""
 
+import subprocess
 from fractions import Fraction
 
 import pytest
 
-from entrypoint.video import probe
+from entrypoint.video import ffmpeg_exe, probe
 from tests.conftest import run_entrypoint
 from tests.stitch_kit import frame_gray, gray_of, render_output, write_local, write_s3
 
@@ -167,3 +168,29 @@ def test_the_previews_show_the_frames(tmp_path):
     assert abs(frame_gray(tmp_path / "output.poster.jpg", 0) - gray_of(15)) <= 4
     sheet = probe(tmp_path / "output.sheet.jpg")
     assert (sheet.width, sheet.height) == (4 * 64 + 5 * 4, 3 * 36 + 4 * 4)
+
+
+def test_jpeg_frames_are_checked_and_encoded(tmp_path):
+    # Given 6 JPEG frames (as Blender writes them: 0001.jpg ...) and the manifest
+    files = render_output(list(range(1, 7)), extension="jpg")
+    write_local(tmp_path, {k: v for k, v in files.items() if k.startswith("manifests/")})
+    (tmp_path / "frames").mkdir()
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+         "-i", "testsrc=size=65x37:rate=25", "-frames:v", "6", "-start_number", "1",
+         str(tmp_path / "frames" / "%04d.jpg")],
+        check=True,
+    )  # fmt: skip
+
+    # When stitched, then again after cutting the end off frame 4
+    good = run_entrypoint("stitch", "-i", str(tmp_path), "-o", str(tmp_path / "good"))
+    jpeg = tmp_path / "frames" / "0004.jpg"
+    jpeg.write_bytes(jpeg.read_bytes()[:-100])
+    bad = run_entrypoint("stitch", "-i", str(tmp_path), "-o", str(tmp_path / "bad"))
+
+    # Then the whole frames make a 6-frame video and the cut one is refused by number
+    assert good.returncode == 0, good.stderr
+    facts = probe(tmp_path / "good" / "output.mp4")
+    assert (facts.frames, facts.rate, facts.width, facts.height) == (6, Fraction(24), 66, 38)
+    assert bad.returncode == 2 and "truncated 4" in bad.stderr
+    assert not (tmp_path / "bad").exists()

@@ -1,0 +1,137 @@
+"""Stitch overhead: our `stitch` reading frames from the S3 emulator vs bare ffmpeg encoding the
+same frames from local files with the same encode flags (240 frames of 640x360, 24 fps).
+
+    .venv/bin/python bench/stitch_overhead.py [--rounds 5]
+
+The variants run interleaved (A B C D, A B C D, ...) and medians are reported with the load:
+  stitch-s3     python -m entrypoint stitch -i s3://... -o s3://...  (moto server on loopback):
+                listing, manifests, fetch + check every frame, encode, decode to verify,
+                previews, uploads
+  stitch-local  the same from and to a local folder
+  ffmpeg-same   ffmpeg -framerate 24 -i %04d.png <the same encode flags> out.mp4
+  ffmpeg-anchor the workshop's bare `ffmpeg -i %04d.png output.mp4` (25 fps, 4:4:4: not a
+                deliverable, only an anchor)
+Goal: stitch-s3 / ffmpeg-same <= 1.05.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FRAMES, WIDTH, HEIGHT, FPS = 240, 640, 360, 24
+
+
+def start_moto() -> None:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ.update(
+        AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
+    )  # fmt: skip
+
+
+def make_render_output(root: Path) -> None:
+    """240 frames with moving content and render-like noise, and one child's manifest."""
+    from entrypoint.layout import manifest_key
+    from entrypoint.manifest import slice_manifest
+    from entrypoint.video import ffmpeg_exe
+
+    (root / "frames").mkdir(parents=True)
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+         "-i", f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS},noise=alls=12:allf=t",
+         "-frames:v", str(FRAMES), "-start_number", "1", str(root / "frames" / "%04d.png")],
+        check=True,
+    )  # fmt: skip
+    frames = list(range(1, FRAMES + 1))
+    manifest = slice_manifest(
+        index=0,
+        scene={"name": "Scene", "frames": frames, "fps": FPS, "fps_base": 1.0},
+        slice_frames=tuple(frames),
+        extension="png",
+        rendered=[],
+        skipped=[],
+        settings={},
+    )
+    (root / manifest_key(0)).parent.mkdir()
+    (root / manifest_key(0)).write_bytes(manifest)
+
+
+def upload(root: Path, bucket: str) -> None:
+    import boto3
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    for path in root.rglob("*"):
+        if path.is_file():
+            s3.upload_file(str(path), bucket, f"shot/{path.relative_to(root)}")
+
+
+def timed(command: list[str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    rounds = parser.parse_args().rounds
+
+    from entrypoint.encode_plan import encode_args, pick_codec, rate_arg
+    from entrypoint.video import ffmpeg_exe, probe
+
+    start_moto()
+    with tempfile.TemporaryDirectory(prefix="bench-stitch-") as tmp:
+        work = Path(tmp)
+        local = work / "render"
+        make_render_output(local)
+        upload(local, "bench-stitch")
+        ffmpeg = ffmpeg_exe()
+        pattern = str(local / "frames" / "%04d.png")
+        same = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+                "-framerate", rate_arg(Fraction(FPS)), "-i", pattern,
+                *encode_args(pick_codec("h264"), None), str(work / "same.mp4")]  # fmt: skip
+        variants = {
+            "stitch-s3": [sys.executable, "-m", "entrypoint", "stitch",
+                          "-i", "s3://bench-stitch/shot", "-o", "s3://bench-stitch/shot"],
+            "stitch-local": [sys.executable, "-m", "entrypoint", "stitch",
+                             "-i", str(local), "-o", str(work / "local-out")],
+            "ffmpeg-same": same,
+            "ffmpeg-anchor": [ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+                              "-i", pattern, str(work / "anchor.mp4")],
+        }  # fmt: skip
+        size = sum(p.stat().st_size for p in (local / "frames").iterdir())
+        print(f"{FRAMES} frames {WIDTH}x{HEIGHT} PNG, {size / FRAMES / 1024:.0f} KiB each; "
+              f"ffmpeg {ffmpeg}")  # fmt: skip
+        print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
+        seconds: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(rounds):
+            for name, command in variants.items():
+                seconds[name].append(timed(command))
+        print(f"load after:  {os.getloadavg()[0]:.2f} (1 min)")
+        base = statistics.median(seconds["ffmpeg-same"])
+        for name, runs in seconds.items():
+            runs_text = " ".join(f"{s:.2f}" for s in runs)
+            median = statistics.median(runs)
+            print(f"{name:14s} median {median:6.2f} s  x{median / base:.3f}  ({runs_text})")
+        anchor = probe(work / "anchor.mp4")
+        print(f"anchor video: {anchor.frames} frames at {anchor.rate} fps (the scene is {FPS})")
+
+
+if __name__ == "__main__":
+    main()
