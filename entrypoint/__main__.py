@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 
 from entrypoint.errors import BadInput, BlendbatchError
+from entrypoint.overrides import Overrides, device_word, engine_id, format_id
 from entrypoint.settings import RenderSettings, StitchSettings
 
 log = logging.getLogger("entrypoint")
@@ -31,6 +32,20 @@ def _render(args: argparse.Namespace) -> None:
             index=_env_int("AWS_BATCH_JOB_ARRAY_INDEX", 0),
             attempt=_env_int("AWS_BATCH_JOB_ATTEMPT", 1),
             host=socket.gethostname(),
+            narrow_start=args.start,
+            narrow_end=args.end,
+            overrides=Overrides(
+                scene=args.scene,
+                camera=args.camera,
+                engine=None if args.engine is None else engine_id(args.engine),
+                samples=args.samples,
+                resolution_percent=args.resolution_percent,
+                file_format=format_id(args.format),
+                threads=args.threads,
+                device=device_word(args.device),
+            ),
+            allow_scripts=args.allow_scripts,
+            stop_grace=args.stop_grace,
         )
     )
 
@@ -86,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="frame count the submission planned for (checked against the scene)",
     )
+    _add_render_options(render)
     stitch = commands.add_parser("stitch", help="make the video from all rendered frames")
     stitch.add_argument("-i", "--input", required=True, help="the render output (frames/ inside)")
     stitch.add_argument("-o", "--output", required=True, help="where the video goes")
@@ -105,6 +121,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="hold the previous frame in place of missing or unreadable ones (default: refuse)",
     )
     return parser
+
+
+def _add_render_options(render: argparse.ArgumentParser) -> None:
+    add = render.add_argument
+    add("--start", type=int, help="render only scene frames from this one on")
+    add("--end", type=int, help="render only scene frames up to this one")
+    add("--scene", help="the scene to render (default: the file's active scene)")
+    add("--camera", help="the camera object to render through (default: the scene's)")
+    add("--engine", help="cycles, eevee or workbench (default: the scene's)")
+    add("--samples", type=int, help="render samples (Cycles, EEVEE)")
+    add("--resolution-percent", type=int, help="scale of the scene's resolution, 1-1000")
+    add("--format", default="PNG", help="frame format: PNG (default), JPEG or OpenEXR")
+    add("--threads", type=int, help="render threads (default: Blender's automatic count)")
+    add(
+        "--device",
+        default="auto",
+        help="cpu, cuda, optix, hip, oneapi or auto (default: the best GPU found, else CPU)",
+    )
+    add(
+        "--allow-scripts",
+        action="store_true",
+        help="run the .blend's Python (text blocks, Python drivers): only for files you trust",
+    )
+    add(
+        "--stop-grace",
+        type=float,
+        default=20.0,
+        help="seconds a SIGTERM waits for the frame in flight before abandoning it (default 20)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

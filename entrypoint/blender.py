@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from entrypoint.errors import BadInput
+from entrypoint.overrides import Overrides
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +40,44 @@ class SceneMeta:
     engine: str
 
 
-def open_blend(path: Path) -> None:
-    """Open the .blend with its scripts disabled (no text blocks, no Python drivers)."""
+def open_blend(path: Path, *, allow_scripts: bool = False) -> None:
+    """Open the .blend; by default with its scripts disabled (no text blocks, no Python drivers).
+
+    Blender's `use_scripts=False` blocks both even if the auto-run preference is on.
+    """
     import bpy
 
     if path.stat().st_size == 0:
         raise BadInput(f"{path.name} is empty (0 bytes): upload the .blend again")
     try:
-        bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False, use_scripts=False)
+        bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False, use_scripts=allow_scripts)
     except RuntimeError as error:
         text = str(error)
         hint = next((h for key, h in _OPEN_HINTS if key in text), "check that it is a .blend")
         raise BadInput(f"Blender cannot open {path.name}: {hint} ({text.strip()})") from None
-    if bpy.app.autoexec_fail:
+    if allow_scripts:
+        log.warning("--allow-scripts: the Python inside %s runs with this job's rights", path.name)
+    elif bpy.app.autoexec_fail:
         log.warning(
-            "%s wanted to run Python (%s); scripts stay disabled, so Python drivers will not "
-            "evaluate and the render may differ from Blender's UI",
+            "%s wants to run Python (%s); scripts are disabled, so Python drivers will not "
+            "evaluate and the frames may differ from Blender's UI. If you trust the file, "
+            "render with --allow-scripts",
             path.name,
-            bpy.app.autoexec_fail_message or "text blocks or drivers",
+            (bpy.app.autoexec_fail_message or "text blocks or drivers").strip(),
         )
+
+
+def select_scene(name: str | None) -> SceneMeta:
+    """Make `name` (or the file's active scene) the one that renders; return its metadata."""
+    import bpy
+
+    if name is not None:
+        if name not in bpy.data.scenes:
+            known = ", ".join(repr(s.name) for s in bpy.data.scenes)
+            raise BadInput(f"--scene {name!r} is not in the file: it has {known}")
+        # Background bpy still has one window; its scene is what bpy.context.scene renders.
+        bpy.context.window.scene = bpy.data.scenes[name]
+    return active_scene()
 
 
 def active_scene() -> SceneMeta:
@@ -79,27 +99,142 @@ def active_scene() -> SceneMeta:
     )
 
 
-def prepare_still_output(folder: Path) -> str:
-    """Make the scene write PNG stills into `folder` (never the path saved in the .blend).
+def apply_overrides(overrides: Overrides, folder: Path) -> None:
+    """Apply the overrides and aim the output at `folder` (read back with effective_settings)."""
+    import bpy
 
-    Returns the file extension. A scene set to write a video would otherwise produce .mkv.
+    scene = bpy.context.scene
+    render = scene.render
+    if overrides.camera is not None:
+        camera = bpy.data.objects.get(overrides.camera)
+        if camera is None or camera.type != "CAMERA":
+            known = ", ".join(repr(o.name) for o in bpy.data.objects if o.type == "CAMERA")
+            raise BadInput(
+                f"--camera {overrides.camera!r} is not a camera object in the file: "
+                f"its cameras are {known or 'none'}"
+            )
+        scene.camera = camera
+    if scene.camera is None:
+        raise BadInput(f"scene {scene.name!r} has no camera: pass --camera NAME or add one")
+    if overrides.engine is not None:
+        render.engine = overrides.engine
+    if overrides.samples is not None:
+        _set_samples(scene, overrides.samples)
+    if overrides.resolution_percent is not None:
+        render.resolution_percentage = overrides.resolution_percent
+    if overrides.threads is not None:
+        render.threads_mode = "FIXED"
+        render.threads = overrides.threads
+    settings = render.image_settings
+    if settings.media_type != "IMAGE":
+        log.warning(
+            "the scene writes %s (%s); rendering %s images instead, one per frame",
+            settings.media_type,
+            settings.file_format,
+            overrides.file_format,
+        )
+        settings.media_type = "IMAGE"
+    settings.file_format = overrides.file_format
+    render.use_file_extension = True
+    render.filepath = str(folder) + "/"
+
+
+def _set_samples(scene, samples: int) -> None:
+    engine = scene.render.engine
+    if engine == "CYCLES":
+        scene.cycles.samples = samples
+    elif engine == "BLENDER_EEVEE":
+        scene.eevee.taa_render_samples = samples
+    else:
+        raise BadInput(f"--samples applies to Cycles and EEVEE, not {engine}: drop --samples")
+
+
+def effective_settings() -> dict:
+    """What Blender will actually render with, read back from the scene."""
+    import bpy
+
+    scene = bpy.context.scene
+    render = scene.render
+    samples = None
+    if render.engine == "CYCLES":
+        samples = scene.cycles.samples
+    elif render.engine == "BLENDER_EEVEE":
+        samples = scene.eevee.taa_render_samples
+    return {
+        "scene": scene.name,
+        "camera": scene.camera.name if scene.camera else None,
+        "engine": render.engine,
+        "samples": samples,
+        "resolution_percent": render.resolution_percentage,
+        "width": render.resolution_x * render.resolution_percentage // 100,
+        "height": render.resolution_y * render.resolution_percentage // 100,
+        "file_format": render.image_settings.file_format,
+        "media_type": render.image_settings.media_type,
+        "threads": render.threads if render.threads_mode == "FIXED" else None,
+        "threads_mode": render.threads_mode,
+        "cycles_device": scene.cycles.device if render.engine == "CYCLES" else None,
+    }
+
+
+# Preference order of `--device auto`: OptiX is the fastest path on NVIDIA cards.
+_GPU_TYPES = ("OPTIX", "CUDA", "HIP", "ONEAPI")
+
+
+def use_device(device: str) -> list[str]:
+    """Pick the Cycles device; returns the devices used. A GPU asked for and absent is an error.
+
+    With `cycles.device = 'GPU'` and no GPU, Cycles renders on the CPU without a word:
+    we never let that happen.
     """
     import bpy
 
-    render = bpy.context.scene.render
-    if render.image_settings.media_type != "IMAGE":
-        log.info(
-            "the scene writes %s; rendering PNG images instead", render.image_settings.media_type
-        )
-        render.image_settings.media_type = "IMAGE"
-    render.image_settings.file_format = "PNG"
-    render.use_file_extension = True
-    render.filepath = str(folder) + "/"
-    return "png"
+    scene = bpy.context.scene
+    if scene.render.engine != "CYCLES":
+        if device not in ("auto", "cpu"):
+            raise BadInput(
+                f"--device {device} applies to Cycles; the engine is {scene.render.engine}: "
+                "drop --device or pass --engine cycles"
+            )
+        return [f"{scene.render.engine} (device chosen by Blender)"]
+    if device != "cpu":
+        prefs = bpy.context.preferences.addons["cycles"].preferences
+        for kind in _GPU_TYPES if device == "auto" else (device.upper(),):
+            gpus = _gpus_of(prefs, kind)
+            if gpus:
+                for candidate in prefs.devices:
+                    candidate.use = candidate in gpus
+                scene.cycles.device = "GPU"
+                return [f"{kind} {d.name}" for d in gpus]
+        if device != "auto":
+            present = ", ".join(f"{d.type} {d.name}" for d in prefs.devices) or "none"
+            raise BadInput(
+                f"--device {device}: no {device.upper()} GPU on this machine (devices present: "
+                f"{present}); run on a GPU instance, or pass --device cpu or --device auto"
+            )
+    scene.cycles.device = "CPU"
+    return [f"CPU {_cpu_name()}"]
+
+
+def _gpus_of(prefs, kind: str) -> list:
+    try:
+        prefs.compute_device_type = kind
+    except TypeError:  # this Blender build has no such backend
+        return []
+    prefs.refresh_devices()
+    return [d for d in prefs.get_devices_for_type(kind) if d.type != "CPU"]
+
+
+def _cpu_name() -> str:
+    import bpy
+
+    prefs = bpy.context.preferences.addons["cycles"].preferences
+    prefs.refresh_devices()
+    names = [d.name for d in prefs.devices if d.type == "CPU"]
+    return names[0] if names else "(unnamed)"
 
 
 def render_frame(frame: int) -> Path:
-    """Render one frame to the prepared folder; returns the written file."""
+    """Render one frame into the prepared folder; returns the written file."""
     import bpy
 
     scene = bpy.context.scene

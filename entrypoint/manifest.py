@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from entrypoint.errors import BadInput
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,14 @@ def slice_manifest(
     rendered: list[dict],
     skipped: list[int],
     settings: dict,
+    runs: list[dict] | None = None,
 ) -> bytes:
-    """The record of one child: the scene (shared by all) and what this child did."""
+    """The record of one child: the scene (shared by all) and what this child did.
+
+    `rendered` holds one record per frame render of every attempt so far (frame, seconds,
+    bytes, attempt, host); `skipped` the frames this attempt found done; `runs` one record per
+    attempt (attempt, host, outcome, effective settings, devices); `settings` the latest one's.
+    """
     return json.dumps(
         {
             "format": FORMAT_VERSION,
@@ -52,6 +58,7 @@ def slice_manifest(
             "rendered": rendered,
             "skipped": skipped,
             "settings": settings,
+            "runs": runs or [],
         },
         indent=2,
     ).encode()
@@ -85,3 +92,38 @@ def _record_of(manifest: dict) -> SceneRecord:
         raise BadInput(
             f"a render manifest is malformed ({error!r}): re-run the render job"
         ) from None
+
+
+def previous_runs(raw: bytes | None) -> tuple[list[dict], list[dict]]:
+    """(frame records, run records) an earlier attempt of this slice left, oldest first.
+
+    Each attempt keeps what the ones before it did, so the manifest tells how many times
+    every frame was rendered, by which attempt on which host.
+    """
+    if raw is None:
+        return [], []
+    try:
+        earlier = json.loads(raw)
+        return list(earlier.get("rendered", [])), list(earlier.get("runs", []))
+    except (ValueError, AttributeError, TypeError):
+        return [], []
+
+
+def frames_to_render(
+    slice_frames: tuple[int, ...],
+    present: dict[int, int],
+    recorded: list[dict],
+) -> tuple[list[int], list[int]]:
+    """(to render, already done) for a slice, given the output's frame sizes by frame number.
+
+    A frame counts as done when it is in the output, is not empty, and has the size the last
+    attempt that rendered it recorded (if any did). Writes are atomic, so this is a second line
+    of defence against a file someone else put there.
+    """
+    sizes = {r["frame"]: r.get("bytes") for r in recorded if "frame" in r}
+    todo, done = [], []
+    for frame in slice_frames:
+        size = present.get(frame, 0)
+        ok = size > 0 and sizes.get(frame) in (None, size)
+        (done if ok else todo).append(frame)
+    return todo, done

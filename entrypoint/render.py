@@ -1,14 +1,16 @@
 """`render`: one array child renders its slice of the scene, frame by frame, into the output.
 
 Orchestration only: Blender is reached through `entrypoint.blender`, storage through
-`entrypoint.storage`.
+`entrypoint.storage`. Cheap checks run before anything is downloaded, and nothing is written
+to the output until the first frame is done, so bad input leaves the output untouched.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
-import signal
+import shutil
 import tempfile
 import threading
 import time
@@ -16,24 +18,43 @@ from pathlib import Path
 
 from entrypoint import blender
 from entrypoint.errors import BadInput, Terminated
-from entrypoint.frames import frame_name, frames_for_index, scene_frames, slice_count
-from entrypoint.layout import FRAMES_DIR, frame_key, manifest_key
-from entrypoint.manifest import slice_manifest
+from entrypoint.frames import (
+    check_frames_per_job,
+    frames_for_index,
+    parse_frame_name,
+    scene_frames,
+    slice_count,
+)
+from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, frame_key, manifest_key
+from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
+from entrypoint.overrides import check_numbers, extension_of, mismatches, requested
 from entrypoint.settings import RenderSettings
-from entrypoint.storage import fetch_file, parse_location
+from entrypoint.stopping import StopSignal
+from entrypoint.storage import Location, fetch_file, parse_location, split_file_uri
+from entrypoint.uploads import FrameUploader
 
 log = logging.getLogger(__name__)
 
 
 def run_render(settings: RenderSettings) -> None:
-    output = parse_location(settings.output_uri)
-    stop = _stop_on_sigterm()
+    output = _check_request(settings)
+    stop = StopSignal(settings.stop_grace)
     with tempfile.TemporaryDirectory(prefix="blendbatch-render-") as tmp:
         blend = fetch_file(settings.input_uri, Path(tmp))
-        blender.open_blend(blend)
-        meta = blender.active_scene()
-        frames = scene_frames(meta.frame_start, meta.frame_end, meta.frame_step)
+        blender.open_blend(blend, allow_scripts=settings.allow_scripts)
+        meta = blender.select_scene(settings.overrides.scene)
+        frames = scene_frames(
+            meta.frame_start,
+            meta.frame_end,
+            meta.frame_step,
+            narrow_start=settings.narrow_start,
+            narrow_end=settings.narrow_end,
+        )
         _check_total(frames, settings.total_frames)
+        render_dir = Path(tmp) / "render"
+        render_dir.mkdir()
+        effective = _apply(settings, render_dir)
+        meta = blender.active_scene()  # the resolution the frames really have
         mine = frames_for_index(frames, settings.frames_per_job, settings.index)
         if not mine:
             count = slice_count(len(frames), settings.frames_per_job)
@@ -47,9 +68,6 @@ def run_render(settings: RenderSettings) -> None:
                 count - 1,
             )
             return
-        render_dir = Path(tmp) / "render"
-        render_dir.mkdir()
-        extension = blender.prepare_still_output(render_dir)
         log.info(
             "slice %d: frames %d-%d (%d frames) of scene %r",
             settings.index,
@@ -58,46 +76,157 @@ def run_render(settings: RenderSettings) -> None:
             len(mine),
             meta.name,
         )
-        present = output.list_dir(FRAMES_DIR)
-        rendered, skipped = [], []
-        for frame in mine:
-            if stop.is_set():
-                raise Terminated(f"terminated before frame {frame}; finished frames are saved")
-            if present.get(frame_name(frame, extension), 0) > 0:
-                log.info("frame %d: already in the output, skipped", frame)
-                skipped.append(frame)
-                continue
-            rendered.append(_render_one(frame, extension, output, settings))
         scene = dataclasses.asdict(meta) | {"frames": list(frames)}
-        output.put_bytes(
-            slice_manifest(
-                index=settings.index,
-                scene=scene,
-                slice_frames=mine,
-                extension=extension,
-                rendered=rendered,
-                skipped=skipped,
-                settings={"frames_per_job": settings.frames_per_job, "blender": blender.version()},
-            ),
-            manifest_key(settings.index),
+        job = SliceJob(settings, output, scene, mine, effective, render_dir)
+        stop.on_abandon(job.abandon)
+        job.run(stop)
+
+
+def _check_request(settings: RenderSettings) -> Location:
+    """Everything that can be judged before downloading the .blend."""
+    output = parse_location(settings.output_uri)
+    split_file_uri(settings.input_uri)
+    check_frames_per_job(settings.frames_per_job)
+    if settings.index < 0:
+        raise BadInput(
+            f"AWS_BATCH_JOB_ARRAY_INDEX={settings.index} is negative: it counts children from 0"
         )
+    start, end = settings.narrow_start, settings.narrow_end
+    if start is not None and end is not None and start > end:
+        raise BadInput(f"--start {start} is after --end {end}: give a start at or before the end")
+    check_numbers(settings.overrides)
+    return output
 
 
-def _render_one(frame: int, extension: str, output, settings: RenderSettings) -> dict:
-    began = time.monotonic()
-    path = blender.render_frame(frame)
-    seconds = time.monotonic() - began
-    size = path.stat().st_size
-    output.put_file(path, frame_key(frame, extension))
-    path.unlink()
-    log.info("frame %d: %.2f s, %d bytes", frame, seconds, size)
-    return {
-        "frame": frame,
-        "seconds": round(seconds, 3),
-        "bytes": size,
-        "attempt": settings.attempt,
-        "host": settings.host,
-    }
+def _apply(settings: RenderSettings, render_dir: Path) -> dict:
+    """Apply the overrides and the device, then insist that Blender kept every one of them."""
+    overrides = settings.overrides
+    blender.apply_overrides(overrides, render_dir)
+    devices = blender.use_device(overrides.device)
+    effective = blender.effective_settings() | {"device": overrides.device, "devices": devices}
+    problems = mismatches(requested(overrides), effective)
+    if problems:
+        raise BadInput(
+            "Blender did not take these overrides: " + "; ".join(problems) + ": pick values the "
+            "scene and this Blender support"
+        )
+    effective |= {"blender": blender.version(), "allow_scripts": settings.allow_scripts}
+    log.info("devices: %s", ", ".join(devices))
+    log.info("effective settings: %s", effective)
+    return effective
+
+
+class SliceJob:
+    """One attempt at one slice: resume, render, upload behind, keep the manifest current."""
+
+    def __init__(self, settings, output, scene, frames, effective, render_dir) -> None:
+        self.settings, self.output, self.scene, self.frames = settings, output, scene, frames
+        self.effective, self.render_dir = effective, render_dir
+        self.extension = extension_of(effective["file_format"])
+        self.rendered, runs = previous_runs(self._read_manifest())
+        self.run_record = {
+            "attempt": settings.attempt,
+            "host": settings.host,
+            "started": _now(),
+            "outcome": "running",
+            "rendered": [],
+            "skipped": [],
+            "settings": effective,
+        }
+        self.runs = [*runs, self.run_record]
+        self.manifest_lock = threading.Lock()
+        self.commit_lock = threading.Lock()
+        self.uploader = FrameUploader(output, self._uploaded)
+
+    def run(self, stop: StopSignal) -> None:
+        todo, done = frames_to_render(self.frames, self._present(), self.rendered)
+        self.run_record["skipped"] = done
+        for frame in done:
+            log.info("frame %d: already in the output, skipped", frame)
+        try:
+            for frame in todo:
+                if stop.requested.is_set():
+                    raise Terminated(f"terminated before frame {frame}; finished frames are saved")
+                self.uploader.raise_if_failed()
+                with stop.frame_in_flight():
+                    began = time.monotonic()
+                    path = blender.render_frame(frame)
+                    seconds = time.monotonic() - began
+                self._commit(frame, path, seconds)
+            self.uploader.close()
+        except Terminated:
+            self._finish("terminated")
+            raise
+        except BaseException as error:
+            self._finish(f"failed: {error}")
+            raise
+        self._finish("complete")
+
+    def abandon(self) -> None:
+        """From the SIGTERM watcher: keep the frame in flight out, save what is finished."""
+        self.commit_lock.acquire()  # never released: the process exits
+        self._finish("terminated (the frame in flight was abandoned)")
+        shutil.rmtree(self.render_dir, ignore_errors=True)
+
+    def _commit(self, frame: int, path: Path, seconds: float) -> None:
+        size = path.stat().st_size
+        log.info("frame %d: %.2f s, %d bytes", frame, seconds, size)
+        record = {
+            "frame": frame,
+            "seconds": round(seconds, 3),
+            "bytes": size,
+            "attempt": self.settings.attempt,
+            "host": self.settings.host,
+        }
+        with self.commit_lock:
+            self.uploader.submit(path, frame_key(frame, self.extension), record)
+
+    def _uploaded(self, record: dict) -> None:
+        with self.manifest_lock:
+            self.rendered.append(record)
+            self.run_record["rendered"].append(record["frame"])
+            self._write_manifest()
+
+    def _finish(self, outcome: str) -> None:
+        try:
+            self.uploader.close()
+        except BaseException as error:
+            outcome = outcome if outcome.startswith("failed") else f"failed: {error}"
+        with self.manifest_lock:
+            self.run_record["outcome"] = outcome
+            self.run_record["finished"] = _now()
+            self._write_manifest()
+
+    def _write_manifest(self) -> None:
+        data = slice_manifest(
+            index=self.settings.index,
+            scene=self.scene,
+            slice_frames=self.frames,
+            extension=self.extension,
+            rendered=self.rendered,
+            skipped=self.run_record["skipped"],
+            settings=self.effective,
+            runs=self.runs,
+        )
+        self.output.put_bytes(data, manifest_key(self.settings.index))
+
+    def _present(self) -> dict[int, int]:
+        sizes = {}
+        for name, size in self.output.list_dir(FRAMES_DIR).items():
+            frame = parse_frame_name(name)
+            if frame is not None and name.endswith("." + self.extension):
+                sizes[frame] = size
+        return sizes
+
+    def _read_manifest(self) -> bytes | None:
+        name = manifest_key(self.settings.index).rpartition("/")[2]
+        if name not in self.output.list_dir(MANIFESTS_DIR):
+            return None
+        return self.output.get_bytes(manifest_key(self.settings.index))
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def _check_total(frames: tuple[int, ...], total: int | None) -> None:
@@ -118,18 +247,3 @@ def _check_total(frames: tuple[int, ...], total: int | None) -> None:
         log.warning(
             "-t %d but the scene has %d frames: children past the end will idle", total, len(frames)
         )
-
-
-def _stop_on_sigterm() -> threading.Event:
-    """Batch sends SIGTERM on Spot reclaim or termination; we stop between frames.
-
-    Python as PID 1 ignores SIGTERM without a handler, so one is always installed.
-    """
-    stop = threading.Event()
-
-    def handle(signum, _frame):
-        log.warning("received signal %d: finishing the frame in flight, then stopping", signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handle)
-    return stop

@@ -5,7 +5,9 @@ Pure: imports no bpy, boto3 or ffmpeg.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from entrypoint.overrides import Overrides
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,13 @@ class RenderSettings:
     index: int
     attempt: int
     host: str
+    narrow_start: int | None = None
+    narrow_end: int | None = None
+    overrides: Overrides = field(default_factory=Overrides)
+    allow_scripts: bool = False
+    # Seconds a SIGTERM waits for the frame in flight before abandoning it. AWS Batch (ECS)
+    # sends SIGKILL 30 s after SIGTERM by default: finish uploads and the manifest before that.
+    stop_grace: float = 20.0
 
 
 @dataclass(frozen=True)

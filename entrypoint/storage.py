@@ -163,6 +163,8 @@ def split_file_uri(uri: str) -> tuple[Location, str]:
     """A file URI -> (its folder, its name), e.g. for the input .blend."""
     if uri.startswith(S3_SCHEME):
         bucket, _, key = uri[len(S3_SCHEME) :].partition("/")
+        if not bucket:
+            raise BadInput(f"{uri!r} names no bucket: write s3://BUCKET/path/to/scene.blend")
         if not key or key.endswith("/"):
             raise BadInput(f"{uri!r} names no object: write s3://BUCKET/path/to/scene.blend")
         parent, _, name = key.rpartition("/")

@@ -13,6 +13,7 @@ PURE = [
     "entrypoint.layout",
     "entrypoint.manifest",
     "entrypoint.previews",
+    "entrypoint.overrides",
     "entrypoint.settings",
     "submitter.plan",
     "submitter.blendfile",

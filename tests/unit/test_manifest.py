@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from entrypoint.errors import BadInput
-from entrypoint.manifest import scene_record, slice_manifest
+from entrypoint.manifest import frames_to_render, previous_runs, scene_record, slice_manifest
 
 
 def manifest(index=0, frames=(1, 2, 3), fps=24, fps_base=1.0) -> dict:
@@ -51,3 +51,28 @@ def test_manifests_of_different_renders_in_one_output_are_refused():
 def test_no_manifest_means_the_render_did_not_run():
     with pytest.raises(BadInput, match="run the render job"):
         scene_record([])
+
+
+def test_a_frame_counts_as_done_when_present_and_of_the_recorded_size():
+    # Given frames 1-4: 1 complete, 2 empty, 3 not the recorded size, 4 absent
+    recorded = [{"frame": 1, "bytes": 10}, {"frame": 3, "bytes": 30}]
+    present = {1: 10, 2: 0, 3: 29}
+    todo, done = frames_to_render((1, 2, 3, 4), present, recorded)
+    assert (todo, done) == ([2, 3, 4], [1])
+
+
+def test_a_frame_no_manifest_recorded_counts_by_its_presence():
+    assert frames_to_render((7,), {7: 5}, []) == ([], [7])
+
+
+def test_earlier_attempts_are_kept():
+    earlier = manifest()
+    earlier["rendered"] = [{"frame": 1, "attempt": 1}]
+    earlier["runs"] = [{"attempt": 1, "outcome": "terminated"}]
+    rendered, runs = previous_runs(json.dumps(earlier).encode())
+    assert rendered == [{"frame": 1, "attempt": 1}]
+    assert runs == [{"attempt": 1, "outcome": "terminated"}]
+
+
+def test_no_earlier_manifest_means_no_history():
+    assert previous_runs(None) == ([], [])

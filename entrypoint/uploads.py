@@ -1,0 +1,68 @@
+"""Finished frames go to the output on a background thread while Blender renders the next one.
+
+Blender releases the GIL while it renders, so a Python thread uploads at full speed in the
+meantime. The queue is bounded: if the output is slower than the renders, rendering waits
+instead of filling the local disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from entrypoint.storage import Location
+
+log = logging.getLogger(__name__)
+
+
+class FrameUploader:
+    """put_file(frame) then `on_uploaded(record)`, in order, one frame at a time."""
+
+    def __init__(
+        self, output: Location, on_uploaded: Callable[[dict], None], depth: int = 2
+    ) -> None:
+        self._output = output
+        self._on_uploaded = on_uploaded
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._closed = False
+        self._close_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="frame-uploader", daemon=True)
+        self._thread.start()
+
+    def submit(self, local: Path, key: str, record: dict) -> None:
+        """Queue a finished frame; blocks while `depth` frames already wait."""
+        self.raise_if_failed()
+        self._queue.put((local, key, record))
+
+    def raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        """Finish every queued upload, stop the thread, and raise the first upload error."""
+        with self._close_lock:
+            if not self._closed:
+                self._closed = True
+                self._queue.put(None)
+                self._thread.join()
+        self.raise_if_failed()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue  # a retry renders what was not uploaded
+            local, key, record = item
+            try:
+                self._output.put_file(local, key)
+                local.unlink(missing_ok=True)
+                self._on_uploaded(record)
+            except BaseException as error:  # handed to the render loop, which stops
+                log.error("upload of %s failed: %s", key, error)
+                self._error = error

@@ -1,0 +1,71 @@
+"""Turn a tiny scene into the variants the render tests need (run with Blender's Python).
+
+python blend_variants.py BASE.blend OUT.blend multi
+    + scene "Alt" (48x24, frames 2-3, 30 fps, Workbench, set to write a video)
+    + camera "SideCam" looking from the side
+python blend_variants.py BASE.blend OUT.blend scripted MARKER_DIR
+    + a registered text block and a Python-expression driver that each create a file
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+
+def multi() -> None:
+    import bpy
+
+    main = bpy.context.scene
+    bpy.ops.object.camera_add(location=(14, 0, 4), rotation=(math.radians(80), 0, math.pi / 2))
+    bpy.context.object.name = "SideCam"
+    bpy.context.object.data.name = "SideCam"
+    main.camera = bpy.data.objects["Camera"]
+    alt = main.copy()  # a full copy shares the objects: the same shot, other settings
+    alt.name = "Alt"
+    alt.use_fake_user = True  # a scene no window shows is not saved otherwise
+    alt.render.resolution_x, alt.render.resolution_y = 48, 24
+    alt.frame_start, alt.frame_end = 2, 3
+    alt.render.fps = 30
+    alt.render.engine = "BLENDER_WORKBENCH"
+    alt.render.image_settings.media_type = "VIDEO"
+
+
+def scripted(marker_dir: str) -> None:
+    import bpy
+
+    text = bpy.data.texts.new("register_marker.py")
+    text.write(f"import pathlib\npathlib.Path({marker_dir!r}, 'text-block-ran').touch()\n")
+    text.use_module = True
+    cube = next(o for o in bpy.data.objects if o.type == "MESH" and o.name.startswith("Cube"))
+    driver = cube.driver_add("location", 2).driver
+    driver.type = "SCRIPTED"
+    # Not a "simple expression": Blender needs Python to evaluate it.
+    driver.expression = f"__import__('pathlib').Path({marker_dir!r}, 'driver-ran').touch() or 1.0"
+
+
+def main(argv: list[str]) -> None:
+    import bpy
+
+    base, out, kind, *rest = argv
+    bpy.ops.wm.open_mainfile(filepath=base, load_ui=False, use_scripts=False)
+    {"multi": multi, "scripted": scripted}[kind](*rest)
+    bpy.ops.wm.save_as_mainfile(filepath=out)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+
+
+def build_variant(base, out, kind: str, *args: str):
+    """From a test: run this script with Blender's Python; returns `out`."""
+    import subprocess
+    from pathlib import Path
+
+    subprocess.run(
+        [sys.executable, __file__, str(base), str(out), kind, *map(str, args)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return Path(out)
