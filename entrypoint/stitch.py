@@ -60,7 +60,7 @@ def run_stitch(settings: StitchSettings) -> None:
             if encoder:
                 encoder.abort()
             raise
-        if fed.problems and not settings.allow_gaps:
+        if encoder is None or (fed.problems and not settings.allow_gaps):
             raise _refusal(source, fed.problems)
         if fed.problems:
             log.warning(
@@ -68,7 +68,6 @@ def run_stitch(settings: StitchSettings) -> None:
                 "(or the first good one) is held in their place",
                 fed.problems.describe(),
             )
-        assert encoder is not None  # only a check-only pass finds no problem without one
         with ThreadPoolExecutor(1) as side:
             made = side.submit(_make_previews, fed, record, work, name)
             encoder.finish()
