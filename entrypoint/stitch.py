@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from entrypoint import encode_plan, previews, video
-from entrypoint.errors import BadInput, TransientFailure
+from entrypoint.errors import BadInput, Terminated, TransientFailure
 from entrypoint.framecheck import FrameProblems, Unreadable, check_extension, image_size
 from entrypoint.frames import parse_frame_name
 from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR
@@ -34,6 +36,22 @@ FETCH_AHEAD = 24
 
 
 def run_stitch(settings: StitchSettings) -> None:
+    stop = threading.Event()
+    # Python as PID 1 ignores SIGTERM without a handler. Raising from the handler could land
+    # inside logging (which swallows it), so it only sets a flag checked between steps.
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    try:
+        _stitch(settings, stop)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _check_stop(stop: threading.Event) -> None:
+    if stop.is_set():
+        raise Terminated("SIGTERM: stitch stopped before delivering anything; retry the job")
+
+
+def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     source = parse_location(settings.input_uri)
     dest = parse_location(settings.output_uri)
     codec = encode_plan.pick_codec(settings.codec)
@@ -55,7 +73,7 @@ def run_stitch(settings: StitchSettings) -> None:
         )
         encoder = None if check_only else video.Encoder(command)
         try:
-            fed = _feed(source, record, names, known, encoder, settings.allow_gaps)
+            fed = _feed(source, record, names, known, encoder, settings.allow_gaps, stop)
         except BaseException:
             if encoder:
                 encoder.abort()
@@ -71,8 +89,10 @@ def run_stitch(settings: StitchSettings) -> None:
         with ThreadPoolExecutor(1) as side:
             made = side.submit(_make_previews, fed, record, work, name)
             encoder.finish()
+            _check_stop(stop)
             _verify(video.probe(out), len(record.frames), record)
             poster, sheet = made.result()
+        _check_stop(stop)
         # The video goes last: whoever sees it can rely on the previews being there too.
         dest.put_file(poster, poster.name)
         dest.put_file(sheet, sheet.name)
@@ -141,6 +161,7 @@ def _feed(
     known: FrameProblems,
     encoder: video.Encoder | None,
     allow_gaps: bool,
+    stop: threading.Event,
 ) -> Fed:
     """Fetch frames concurrently, check each, write them to the encoder in frame order.
 
@@ -156,6 +177,7 @@ def _feed(
     held = 0  # bad frames before the first good one, written once it arrives
     aborted = encoder is None
     for i, (frame, data) in enumerate(_fetch_in_order(source, record.frames, names)):
+        _check_stop(stop)
         if frame not in bad:
             try:
                 size = image_size(data, record.extension)

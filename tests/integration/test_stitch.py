@@ -1,12 +1,14 @@
 """`stitch`: the right video or none at all, with real ffmpeg, from S3 (moto) and folders."""
 
+import signal
 import subprocess
+import sys
 from fractions import Fraction
 
 import pytest
 
 from entrypoint.video import ffmpeg_exe, probe
-from tests.conftest import run_entrypoint
+from tests.conftest import ROOT, run_entrypoint
 from tests.stitch_kit import frame_gray, gray_of, render_output, write_local, write_s3
 
 
@@ -194,3 +196,23 @@ def test_jpeg_frames_are_checked_and_encoded(tmp_path):
     assert (facts.frames, facts.rate, facts.width, facts.height) == (6, Fraction(24), 66, 38)
     assert bad.returncode == 2 and "truncated 4" in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_sigterm_stops_stitch_with_143_and_delivers_nothing(tmp_path):
+    # Given a stitch busy encoding 600 frames
+    write_local(tmp_path, render_output(list(range(1, 601)), width=320, height=180))
+    command = [sys.executable, "-m", "entrypoint", "stitch", "-i", str(tmp_path),
+               "-o", str(tmp_path / "out")]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    for line in process.stderr:
+        if "frames in order on stdin" in line:
+            break
+
+    # When SIGTERM arrives (Spot reclaim, job terminated)
+    process.send_signal(signal.SIGTERM)
+    rest = process.stderr.read()
+
+    # Then it exits 143 (retried), says why, and no video or preview is in the output
+    assert process.wait(timeout=30) == 143, rest
+    assert "SIGTERM" in rest
+    assert not (tmp_path / "out").exists()
