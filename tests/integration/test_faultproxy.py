@@ -9,8 +9,8 @@ from tests.faultproxy import FaultPlan, FaultProxy
 
 
 def s3_through(proxy: FaultProxy):
-    return boto3.client("s3", endpoint_url=proxy.endpoint,
-                        config=Config(retries={"mode": "standard", "max_attempts": 1}))  # fmt: skip
+    one_attempt = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    return boto3.client("s3", endpoint_url=proxy.endpoint, config=one_attempt)
 
 
 @pytest.mark.parametrize(
