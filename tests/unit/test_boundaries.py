@@ -6,6 +6,7 @@ import sys
 import pytest
 
 PURE = [
+    "entrypoint.blendcheck",
     "entrypoint.encode_plan",
     "entrypoint.errors",
     "entrypoint.framecheck",
