@@ -26,19 +26,22 @@ def check_blend_complete(path: Path) -> None:
         magic = stream.read(7)
         stream.seek(0)
         if magic.startswith(GZIP_MAGIC):
-            tail = _decompressed_tail(path, lambda: gzip.GzipFile(fileobj=stream))
+            head, tail = _decompressed_ends(path, lambda: gzip.GzipFile(fileobj=stream))
         elif magic.startswith(ZSTD_MAGIC):
             import zstandard
 
-            tail = _decompressed_tail(
+            head, tail = _decompressed_ends(
                 path, lambda: zstandard.ZstdDecompressor().stream_reader(stream)
             )
         elif magic == b"BLENDER":
+            head = magic
             stream.seek(0, 2)
             stream.seek(max(0, stream.tell() - TAIL))
             tail = stream.read()
         else:
             return  # not a .blend at all: Blender's own refusal says so
+    if not head.startswith(b"BLENDER"):
+        return  # a compressed file that holds no .blend: idem
     if not any(tail[-size:].startswith(b"ENDB") for size in END_HEADER_SIZES):
         raise BadInput(
             f"{path.name} ends without Blender's end-of-file block: it is truncated (an "
@@ -46,9 +49,15 @@ def check_blend_complete(path: Path) -> None:
         )
 
 
-def _decompressed_tail(path: Path, open_reader) -> bytes:
+def _decompressed_ends(path: Path, open_reader) -> tuple[bytes, bytes]:
+    """The first 7 and the last bytes of the decompressed stream."""
     try:
-        return _tail(open_reader())
+        reader = open_reader()
+        head = reader.read(7)
+        tail = _tail(reader, head)
+        if not head:  # zstd yields nothing, without an error, from a cut first frame
+            raise ValueError("nothing came out")
+        return head, tail
     except Exception as error:  # gzip: OSError/EOFError/zlib.error; zstandard: ZstdError
         raise BadInput(
             f"{path.name} is compressed but does not decompress ({error}): it is damaged or "
@@ -56,8 +65,7 @@ def _decompressed_tail(path: Path, open_reader) -> bytes:
         ) from None
 
 
-def _tail(stream) -> bytes:
-    tail = b""
+def _tail(stream, tail: bytes = b"") -> bytes:
     while chunk := stream.read(CHUNK):
         tail = (tail + chunk)[-TAIL:]
     return tail

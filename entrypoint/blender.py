@@ -55,6 +55,16 @@ def open_blend(path: Path, *, allow_scripts: bool = False) -> None:
         text = str(error)
         hint = next((h for key, h in _OPEN_HINTS if key in text), "check that it is a .blend")
         raise BadInput(f"Blender cannot open {path.name}: {hint} ({text.strip()})") from None
+    saved_by, running = tuple(bpy.data.version[:2]), tuple(bpy.app.version[:2])
+    if saved_by > running:
+        log.warning(
+            "%s was saved by Blender %d.%d, newer than this Blender %d.%d: what that version "
+            "added may render differently or not at all; render with Blender %d.%d or newer",
+            path.name,
+            *saved_by,
+            *running,
+            *saved_by,
+        )
     if allow_scripts:
         log.warning("--allow-scripts: the Python inside %s runs with this job's rights", path.name)
     elif bpy.app.autoexec_fail:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from entrypoint import blender
+from entrypoint.blendcheck import check_blend_complete
 from entrypoint.errors import BadInput, Terminated
 from entrypoint.frames import (
     check_frames_per_job,
@@ -41,6 +42,7 @@ def run_render(settings: RenderSettings) -> None:
     stop = StopSignal(settings.stop_grace)
     with tempfile.TemporaryDirectory(prefix="blendbatch-render-") as tmp:
         blend = fetch_file(settings.input_uri, Path(tmp))
+        check_blend_complete(blend)
         blender.open_blend(blend, allow_scripts=settings.allow_scripts)
         meta = blender.select_scene(settings.overrides.scene)
         frames = scene_frames(

@@ -23,7 +23,11 @@ def run_entrypoint(
 ) -> subprocess.CompletedProcess:
     """`python -m entrypoint ...` as the container runs it, with the array index in the env."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_BATCH_JOB_")}
-    full_env.update(env or {})
+    for name, value in (env or {}).items():  # None removes a variable
+        if value is None:
+            full_env.pop(name, None)
+        else:
+            full_env[name] = value
     if index is not None:
         full_env["AWS_BATCH_JOB_ARRAY_INDEX"] = str(index)
     return subprocess.run(
