@@ -11,6 +11,7 @@ import contextlib
 import functools
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -135,7 +136,9 @@ class S3Prefix:
 
     def get_bytes(self, rel: str) -> bytes:
         with _s3_errors(self.child_uri(rel)):
-            return s3_client().get_object(Bucket=self.bucket, Key=self.key(rel))["Body"].read()
+            return _read_body_retrying(
+                lambda: s3_client().get_object(Bucket=self.bucket, Key=self.key(rel))
+            )
 
 
 Location = LocalDir | S3Prefix
@@ -194,6 +197,16 @@ def fetch_file(uri: str, workdir: Path) -> Path:
     return local
 
 
+DEFAULT_ATTEMPTS = 9
+
+
+def _attempts() -> int:
+    """Tries per S3 call: botocore's own AWS_MAX_ATTEMPTS when set (tests bound retries with
+    it), else enough to ride out a throttling burst."""
+    raw = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_ATTEMPTS
+
+
 @functools.cache
 def s3_client():
     """The one S3 client: standard retry mode backs off on 429/5xx and connection errors."""
@@ -201,8 +214,26 @@ def s3_client():
     from botocore.config import Config
 
     # One connection per fetching thread (stitch fetches frames 16 at a time; the default is 10).
-    config = Config(retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=32)
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": _attempts()}, max_pool_connections=32
+    )
     return boto3.client("s3", config=config)
+
+
+def _read_body_retrying(get) -> bytes:
+    """GetObject, body read included. botocore retries the request, but a connection that
+    breaks while the body streams fails outside its retries: read again from the start."""
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import ResponseStreamingError
+
+    for attempt in range(1, _attempts() + 1):
+        try:
+            return get()["Body"].read()
+        except (ResponseStreamingError, BotoConnectionError):
+            if attempt == _attempts():
+                raise
+            time.sleep(min(0.1 * 2**attempt, 5))
+    raise AssertionError("unreachable")
 
 
 @contextlib.contextmanager

@@ -8,11 +8,18 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 from collections.abc import Iterator
 
 from entrypoint.errors import BadInput, TransientFailure
 
 MAX_ATTEMPTS = 10
+
+
+def _attempts() -> int:
+    """botocore's own AWS_MAX_ATTEMPTS when set, else enough to ride out throttling."""
+    raw = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_ATTEMPTS
 
 
 @functools.cache
@@ -21,7 +28,8 @@ def client(service: str):
     from botocore.config import Config
 
     return boto3.client(
-        service, config=Config(retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS})
+        service,
+        config=Config(retries={"mode": "standard", "total_max_attempts": _attempts()}),
     )
 
 

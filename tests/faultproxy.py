@@ -109,7 +109,8 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             self.send_response(status, reason)
             for name, value in headers:
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
+            if self.command != "HEAD":
+                self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(payload)
@@ -138,11 +139,9 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 upstream.request(self.command, self.path, body=body, headers=headers)
                 response = upstream.getresponse()
                 payload = response.read()
-                kept = [
-                    (k, v)
-                    for k, v in response.getheaders()
-                    if k.lower() not in HOP_BY_HOP and k.lower() != "content-length"
-                ]
+                # A HEAD answer has no body but announces the object's length: keep it.
+                drop = HOP_BY_HOP | ({"content-length"} if self.command != "HEAD" else set())
+                kept = [(k, v) for k, v in response.getheaders() if k.lower() not in drop]
                 return response.status, response.reason, kept, payload
             finally:
                 upstream.close()
