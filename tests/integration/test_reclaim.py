@@ -1,0 +1,135 @@
+"""Reclaimed machines: render children killed at random points (SIGTERM and SIGKILL) during
+`blendbatch run`, then retried as Batch would, lose nothing and redo nothing that was done."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from fractions import Fraction
+from pathlib import Path
+
+from entrypoint.video import probe
+from tests.conftest import ROOT, run_entrypoint
+from tests.integration.test_s3_faults import png_is_whole
+
+FRAMES, PER_JOB = 20, 5
+
+
+def children_of(pid: int) -> list[int]:
+    """Child processes, whichever thread started them (each thread lists its own)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def array_index_of(pid: int) -> int | None:
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for item in environ:
+        if item.startswith(b"AWS_BATCH_JOB_ARRAY_INDEX="):
+            return int(item.split(b"=", 1)[1])
+    return None
+
+
+class FrameWatcher(threading.Thread):
+    """Looks at every file under a final frame name, all the time, and notes any partial one."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(daemon=True)
+        self.folder, self.stop, self.partial, self.looks = folder, threading.Event(), [], 0
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            for path in self.folder.glob("[0-9]*.png") if self.folder.is_dir() else []:
+                try:
+                    data = path.read_bytes()
+                except FileNotFoundError:
+                    continue
+                self.looks += 1
+                if not png_is_whole(data):
+                    self.partial.append(path.name)
+            time.sleep(0.02)
+
+
+def test_killed_children_retried_lose_nothing_and_redo_nothing(make_blend, tmp_path):
+    # Given a 20-frame scene whose frames take a noticeable time, run in 4 slices, 2 at a time
+    blend = make_blend(end=FRAMES, width=192, height=108, samples=12)
+    root = tmp_path / "shot"
+    watcher = FrameWatcher(root / "frames")
+    watcher.start()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "submitter", "run", "-i", str(blend), "-o", str(tmp_path),
+         "-n", "shot", "-f", str(PER_JOB), "--workers", "2"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+    # When children are killed at random points, alternately with SIGTERM and SIGKILL
+    chance = random.Random(11)
+    killed: dict[int, str] = {}
+    signals = [signal.SIGTERM, signal.SIGKILL]
+    deadline = time.monotonic() + 240
+    while run.poll() is None and time.monotonic() < deadline and len(killed) < 3:
+        for pid in children_of(run.pid):
+            index = array_index_of(pid)
+            if index is None or index in killed:
+                continue
+            time.sleep(chance.uniform(1.0, 4.0))  # startup, or somewhere in its frames
+            sig = signals[len(killed) % 2]
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                continue
+            killed[index] = sig.name
+        time.sleep(0.05)
+    output, _ = run.communicate(timeout=300)
+    assert killed, "no child was killed: the scene rendered too fast"
+    assert run.returncode == 1, output  # retryable: Batch would run the killed children again
+    before = {
+        p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (root / "frames").glob("*.png")
+    }
+
+    # And Batch retries the killed children (attempt 2), then the stitch runs
+    for index in sorted(killed):
+        retry = run_entrypoint(
+            "render", "-i", str(blend), "-o", str(root), "-f", str(PER_JOB), "-t", str(FRAMES),
+            index=index, env={"AWS_BATCH_JOB_ATTEMPT": "2"},
+        )  # fmt: skip
+        assert retry.returncode == 0, retry.stderr[-3000:]
+    stitch = run_entrypoint("stitch", "-i", str(root), "-o", str(root))
+    assert stitch.returncode == 0, stitch.stderr[-3000:]
+    watcher.stop.set()
+    watcher.join()
+
+    # Then no partial frame was ever seen under a final name
+    assert watcher.looks > 0
+    assert watcher.partial == []
+    # and no frame complete before the retry was rendered again
+    after = {
+        p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (root / "frames").glob("*.png")
+    }
+    assert {name: after[name] for name in before} == before
+    renders: dict[int, int] = {}
+    for path in (root / "manifests").glob("*.json"):
+        for record in json.loads(path.read_text())["rendered"]:
+            renders[record["frame"]] = renders.get(record["frame"], 0) + 1
+    assert max(renders.values()) == 1, renders
+    # and the video holds every frame
+    facts = probe(root / "output.mp4")
+    assert (facts.frames, facts.rate) == (FRAMES, Fraction(24))
+    redone = FRAMES - len(before)
+    print(
+        f"reclaim figures: killed {killed}; frames done before the retry {len(before)}, "
+        f"rendered by the retries {redone}; watcher looked at frames {watcher.looks} times"
+    )
