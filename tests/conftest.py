@@ -40,14 +40,17 @@ def run_entrypoint(
     )
 
 
-def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """The `blendbatch` command as a user types it."""
+def run_cli(
+    *args: str, timeout: float = 600, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """The `blendbatch` command as a user types it (`env` adds to this process's)."""
     return subprocess.run(
         [sys.executable, "-m", "submitter", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
     )
 
 
