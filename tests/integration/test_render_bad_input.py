@@ -31,7 +31,7 @@ def blend_file(kind: str, good: Path, folder: Path) -> str:
     ("kind", "message"),
     [
         ("text", "it is not a .blend file: check the path"),
-        ("truncated", "it is truncated: upload the whole file again"),
+        ("truncated", "upload the whole file again"),
         ("empty", "scene.blend is empty (0 bytes): upload the .blend again"),
         ("missing", "does not exist or is not a file: check the path"),
     ],
