@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from entrypoint.frames import format_ranges
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-EXR_MAGIC = b"\x76\x2f\x31\x01"
 # JPEG start-of-frame markers (baseline, progressive, ...): they carry the image size.
 JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 ENCODABLE = ("png", "jpg", "jpeg")
