@@ -213,7 +213,7 @@ def s3_client():
     import boto3
     from botocore.config import Config
 
-    # One connection per fetching thread (stitch fetches frames 16 at a time; the default is 10).
+    # A connection per fetching thread (stitch fetches 8 frames at a time, uploads use 10).
     config = Config(
         retries={"mode": "standard", "total_max_attempts": _attempts()}, max_pool_connections=32
     )
