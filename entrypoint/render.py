@@ -40,8 +40,11 @@ log = logging.getLogger(__name__)
 def run_render(settings: RenderSettings) -> None:
     output = _check_request(settings)
     stop = StopSignal(settings.stop_grace)
+    extension = extension_of(settings.overrides.file_format)
     with tempfile.TemporaryDirectory(prefix="blendbatch-render-") as tmp:
-        blend = fetch_file(settings.input_uri, Path(tmp))
+        # Not overlapped with Blender's start-up: a thread importing boto3 (dlopen of C
+        # extensions) while `import bpy` runs deadlocked on the loader lock vs the GIL.
+        blend, done_before = _fetch(settings, output, extension, Path(tmp))
         check_blend_complete(blend)
         blender.open_blend(blend, allow_scripts=settings.allow_scripts)
         meta = blender.select_scene(settings.overrides.scene)
@@ -79,9 +82,31 @@ def run_render(settings: RenderSettings) -> None:
             meta.name,
         )
         scene = dataclasses.asdict(meta) | {"frames": list(frames)}
-        job = SliceJob(settings, output, scene, mine, effective, render_dir)
+        job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before)
         stop.on_abandon(job.abandon)
         job.run(stop)
+
+
+@dataclasses.dataclass(frozen=True)
+class DoneBefore:
+    """What earlier attempts left in the output: frame sizes by number, their manifest."""
+
+    present: dict[int, int]
+    manifest: bytes | None
+
+
+def _fetch(
+    settings: RenderSettings, output: Location, extension: str, workdir: Path
+) -> tuple[Path, DoneBefore]:
+    blend = fetch_file(settings.input_uri, workdir)
+    present = {}
+    for name, size in output.list_dir(FRAMES_DIR).items():
+        frame = parse_frame_name(name)
+        if frame is not None and name.endswith("." + extension):
+            present[frame] = size
+    key = manifest_key(settings.index)
+    earlier = key.rpartition("/")[2] in output.list_dir(MANIFESTS_DIR)
+    return blend, DoneBefore(present, output.get_bytes(key) if earlier else None)
 
 
 def _check_request(settings: RenderSettings) -> Location:
@@ -121,11 +146,11 @@ def _apply(settings: RenderSettings, render_dir: Path) -> dict:
 class SliceJob:
     """One attempt at one slice: resume, render, upload behind, keep the manifest current."""
 
-    def __init__(self, settings, output, scene, frames, effective, render_dir) -> None:
+    def __init__(self, settings, output, scene, frames, effective, render_dir, before) -> None:
         self.settings, self.output, self.scene, self.frames = settings, output, scene, frames
-        self.effective, self.render_dir = effective, render_dir
+        self.effective, self.render_dir, self.present = effective, render_dir, before.present
         self.extension = extension_of(effective["file_format"])
-        self.rendered, runs = previous_runs(self._read_manifest())
+        self.rendered, runs = previous_runs(before.manifest)
         self.run_record = {
             "attempt": settings.attempt,
             "host": settings.host,
@@ -141,7 +166,7 @@ class SliceJob:
         self.uploader = FrameUploader(output, self._uploaded)
 
     def run(self, stop: StopSignal) -> None:
-        todo, done = frames_to_render(self.frames, self._present(), self.rendered)
+        todo, done = frames_to_render(self.frames, self.present, self.rendered)
         self.run_record["skipped"] = done
         for frame in done:
             log.info("frame %d: already in the output, skipped", frame)
@@ -211,20 +236,6 @@ class SliceJob:
             runs=self.runs,
         )
         self.output.put_bytes(data, manifest_key(self.settings.index))
-
-    def _present(self) -> dict[int, int]:
-        sizes = {}
-        for name, size in self.output.list_dir(FRAMES_DIR).items():
-            frame = parse_frame_name(name)
-            if frame is not None and name.endswith("." + self.extension):
-                sizes[frame] = size
-        return sizes
-
-    def _read_manifest(self) -> bytes | None:
-        name = manifest_key(self.settings.index).rpartition("/")[2]
-        if name not in self.output.list_dir(MANIFESTS_DIR):
-            return None
-        return self.output.get_bytes(manifest_key(self.settings.index))
 
 
 def _now() -> str:
