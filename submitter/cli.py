@@ -18,8 +18,7 @@ from typing import Annotated
 import typer
 
 from entrypoint.errors import BadInput, BlendbatchError
-from entrypoint.frames import scene_frames
-from submitter import blendfile, jobdef, plan
+from submitter import blendfile, jobdef, options, plan
 
 app = typer.Typer(
     add_completion=False,
@@ -42,23 +41,6 @@ def _edge(command: Callable) -> Callable:
     return wrapper
 
 
-def _frame_count(scene: blendfile.SceneInfo, step: int | None) -> int:
-    effective = step or scene.step or 1
-    return len(scene_frames(scene.start, scene.end, effective))
-
-
-def _render_args(**options: object) -> tuple[str, ...]:
-    """Render overrides passed through to `python -m entrypoint render`, in a fixed order."""
-    args: list[str] = []
-    for name, value in options.items():
-        flag = "--" + name.replace("_", "-")
-        if value is True:
-            args.append(flag)
-        elif value is not None and value is not False:
-            args += [flag, str(value)]
-    return tuple(args)
-
-
 Opt = typer.Option
 
 
@@ -78,19 +60,23 @@ def submit(
     upload: Annotated[
         Path | None, Opt("--upload", help="a local .blend: read whole, then put at -i")
     ] = None,
-    frames: Annotated[str | None, Opt("--frames", help="scene frames A-B to render")] = None,
+    frames: options.Frames = None,
     step: Annotated[
         int | None, Opt("--step", help="frame_step of an s3:// input (read from --upload)")
     ] = None,
-    scene: Annotated[str | None, Opt("--scene", help="scene name (default: saved active)")] = None,
-    engine: Annotated[str | None, Opt("--engine", help="render override")] = None,
-    samples: Annotated[int | None, Opt("--samples", help="render override")] = None,
-    resolution_percent: Annotated[int | None, Opt("--resolution-percent")] = None,
-    format: Annotated[str | None, Opt("--format", help="render override")] = None,
-    threads: Annotated[int | None, Opt("--threads", help="render override")] = None,
-    camera: Annotated[str | None, Opt("--camera", help="render override")] = None,
-    device: Annotated[str | None, Opt("--device", help="render override (CPU/GPU)")] = None,
-    allow_scripts: Annotated[bool, Opt("--allow-scripts", help="run the file's scripts")] = False,
+    scene: options.Scene = None,
+    engine: options.Engine = None,
+    samples: options.Samples = None,
+    resolution_percent: options.ResolutionPercent = None,
+    format: options.Format = None,
+    threads: options.Threads = None,
+    camera: options.Camera = None,
+    device: options.Device = None,
+    allow_scripts: options.AllowScripts = False,
+    codec: options.Codec = options.DEFAULT_CODEC,
+    crf: options.Crf = None,
+    video_name: options.VideoName = None,
+    allow_gaps: options.AllowGaps = False,
     stitch_queue: Annotated[
         str | None, Opt("--stitch-queue", envvar="BLENDBATCH_STITCH_QUEUE")
     ] = None,
@@ -109,6 +95,7 @@ def submit(
     if step is not None and step < 1:
         raise BadInput(f"--step {step}: give 1 or more")
     frame_range = plan.parse_frames(frames) if frames else None
+    stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     count = pipeline.frame_count(
         input_uri, str(upload) if upload else None, scene, step, frame_range, dry_run=dry_run
     )
@@ -122,7 +109,7 @@ def submit(
         job_definition=job_definition,
         frame_range=frame_range,
         scene=scene,
-        render_args=_render_args(
+        render_args=options.render_args(
             engine=engine,
             samples=samples,
             resolution_percent=resolution_percent,
@@ -132,6 +119,8 @@ def submit(
             device=device,
             allow_scripts=allow_scripts,
         ),
+        stitch_args=stitch_args,
+        video_name=video,
         stitch_queue=stitch_queue,
         attempts=attempts,
         timeout_seconds=timeout,
@@ -148,7 +137,7 @@ def submit(
         typer.echo(json.dumps(jobs))
         return
     typer.echo(f"render {jobs[0]['jobId']} ({sub.array_size} children, {count} frames)")
-    typer.echo(f"stitch {jobs[1]['jobId']} -> {sub.output_root}/output.mp4")
+    typer.echo(f"stitch {jobs[1]['jobId']} -> {sub.output_root}/{sub.video_name}")
     typer.echo(f"follow: blendbatch watch {jobs[0]['jobId']}")
 
 
@@ -222,39 +211,62 @@ def cancel(job_id: Annotated[str, typer.Argument(help="the render or the stitch 
 @app.command()
 @_edge
 def run(
-    input_path: Annotated[Path, typer.Option("-i", "--input", help="a local .blend")],
+    input_path: Annotated[Path, Opt("-i", "--input", help="a local .blend")],
     output_dir: Annotated[
-        Path, typer.Option("-o", "--output", help="a local folder; results go to <output>/<name>")
+        Path, Opt("-o", "--output", help="a local folder; results go to <output>/<name>")
     ],
-    frames_per_job: Annotated[
-        int, typer.Option("-f", "--frames-per-job", help="frames each child renders")
-    ] = 10,
-    name: Annotated[
-        str, typer.Option("-n", "--name", help="run name, also the output folder")
-    ] = "render",
-    workers: Annotated[
-        int, typer.Option("-w", "--workers", help="children at a time (default: cores)")
-    ] = 0,
-    scene: Annotated[
-        str | None, typer.Option("--scene", help="scene name (default: the one saved active)")
-    ] = None,
+    frames_per_job: Annotated[int, Opt("-f", "--frames-per-job", help="frames per child")] = 10,
+    name: Annotated[str, Opt("-n", "--name", help="run name, also the output folder")] = "render",
+    workers: Annotated[int, Opt("-w", "--workers", help="children at a time (default: cores)")] = 0,
+    frames: options.Frames = None,
+    scene: options.Scene = None,
+    engine: options.Engine = None,
+    samples: options.Samples = None,
+    resolution_percent: options.ResolutionPercent = None,
+    format: options.Format = None,
+    threads: options.Threads = None,
+    camera: options.Camera = None,
+    device: options.Device = None,
+    allow_scripts: options.AllowScripts = False,
+    codec: options.Codec = options.DEFAULT_CODEC,
+    crf: options.Crf = None,
+    video_name: options.VideoName = None,
+    allow_gaps: options.AllowGaps = False,
 ) -> None:
     """Run the whole pipeline on this machine, no AWS: children in parallel, then stitch."""
     from submitter.local import run_local
 
-    info = blendfile.read_blend_file(input_path)
+    frame_range = plan.parse_frames(frames) if frames else None
+    stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
+    picked = blendfile.pick_scene(blendfile.read_blend_file(input_path), scene)
+    workers = workers or os.cpu_count() or 1
     sub = plan.Submission(
         name=name,
         input_uri=str(input_path.resolve()),
         output_uri=str(output_dir.resolve()),
         frames_per_job=frames_per_job,
-        frame_count=_frame_count(blendfile.pick_scene(info, scene), None),
+        frame_count=plan.planned_frames(picked, None, frame_range),
         queue="local",
         job_definition="local",
+        frame_range=frame_range,
+        scene=scene,
+        render_args=options.render_args(
+            engine=engine,
+            samples=samples,
+            resolution_percent=resolution_percent,
+            format=format,
+            # Children share the cores: without a count each would start one thread per core.
+            threads=threads or max(1, (os.cpu_count() or 1) // workers),
+            camera=camera,
+            device=device,
+            allow_scripts=allow_scripts,
+        ),
+        stitch_args=stitch_args,
+        video_name=video,
     )
     plan.validate(sub)
-    video = run_local(sub, workers or os.cpu_count() or 1, typer.echo)
-    typer.echo(f"video: {video}")
+    result = run_local(sub, workers, typer.echo)
+    typer.echo(f"video: {result}")
 
 
 @app.command()

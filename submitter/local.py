@@ -65,7 +65,7 @@ def run_local(sub: plan.Submission, workers: int, say: Callable[[str], None]) ->
     result = _child(plan.stitch_command(sub), root, "stitch", None)
     if result.exit_code != 0:
         raise _failure([result])
-    return root / "output.mp4"
+    return root / sub.video_name
 
 
 def _child(command: list[str], root: Path, label: str, index: int | None) -> ChildResult:

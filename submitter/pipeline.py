@@ -38,10 +38,7 @@ def frame_count(
             info = blendfile.read_blend_info(prefix, complete=False)
         except blendfile.BlendFileError as error:
             raise blendfile.BlendFileError(f"{input_uri}: {error}") from None
-    chosen = blendfile.pick_scene(info, scene)
-    effective = step or chosen.step or 1
-    lo, hi = frames if frames else (None, None)
-    return len(scene_frames(chosen.start, chosen.end, effective, narrow_start=lo, narrow_end=hi))
+    return plan.planned_frames(blendfile.pick_scene(info, scene), step, frames)
 
 
 def submit(sub: plan.Submission, upload: str | None, warn: Callable[[str], None]) -> list[dict]:

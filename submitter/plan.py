@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from entrypoint.errors import BadInput
-from entrypoint.frames import check_frames_per_job, slice_count
+from entrypoint.frames import check_frames_per_job, scene_frames, slice_count
 from submitter import jobdef
 
 MAX_ARRAY_SIZE = 10_000
@@ -37,6 +37,9 @@ class Submission:
     scene: str | None = None
     # Render overrides, passed through verbatim: ("--samples", "64", "--allow-scripts", ...).
     render_args: tuple[str, ...] = ()
+    # Stitch options, passed through verbatim (`--codec`, `--name`, ...), and the video's name.
+    stitch_args: tuple[str, ...] = ()
+    video_name: str = "output.mp4"
     stitch_queue: str | None = None
     attempts: int | None = None
     timeout_seconds: int | None = None
@@ -134,7 +137,7 @@ def _narrowing(sub: Submission) -> list[str]:
 
 
 def stitch_command(sub: Submission) -> list[str]:
-    return ["stitch", "-i", sub.output_root, "-o", sub.output_root]
+    return ["stitch", "-i", sub.output_root, "-o", sub.output_root, *sub.stitch_args]
 
 
 def render_request(sub: Submission) -> dict:
@@ -196,6 +199,14 @@ def dry_run(sub: Submission) -> dict:
         "render": render_request(sub),
         "stitch": stitch_request(sub, RENDER_JOB_PLACEHOLDER),
     }
+
+
+def planned_frames(scene, step: int | None, frames: tuple[int, int] | None) -> int:
+    """How many frames the render produces: the scene's range by its step (or `--step`),
+    narrowed to `--frames`. `scene` is a `blendfile.SceneInfo`."""
+    lo, hi = frames if frames else (None, None)
+    effective = step or scene.step or 1
+    return len(scene_frames(scene.start, scene.end, effective, narrow_start=lo, narrow_end=hi))
 
 
 def parse_frames(text: str) -> tuple[int, int]:

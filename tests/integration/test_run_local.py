@@ -33,3 +33,34 @@ def test_a_failing_child_fails_the_run_and_names_its_log(tmp_path):
     assert result.returncode == 2
     assert "error:" in result.stderr
     assert not (tmp_path / "out" / "render" / "output.mp4").exists()
+
+
+def test_run_passes_frames_overrides_and_stitch_options_to_the_children(make_blend, tmp_path):
+    # Given a 6-frame scene
+    blend = make_blend(end=6)
+
+    # When only frames 2-4 are rendered at 50 %, into a VP9 video named "preview"
+    result = run_cli("run", "-i", str(blend), "-o", str(tmp_path), "-n", "cut", "-f", "2",
+                     "--frames", "2-4", "--resolution-percent", "50",
+                     "--codec", "vp9", "--video-name", "preview")  # fmt: skip
+
+    # Then just those frames exist, at half size, and the video has them all
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = tmp_path / "cut"
+    assert sorted(p.name for p in (root / "frames").iterdir()) == [
+        "0002.png",
+        "0003.png",
+        "0004.png",
+    ]
+    facts = probe(root / "preview.webm")
+    assert (facts.frames, facts.width, facts.height) == (3, 32, 18)
+    assert f"video: {root / 'preview.webm'}" in result.stdout
+
+
+def test_a_bad_stitch_option_fails_before_anything_renders(make_blend, tmp_path):
+    blend = make_blend(end=2)
+    result = run_cli("run", "-i", str(blend), "-o", str(tmp_path), "--codec", "prores",
+                     "--crf", "20")  # fmt: skip
+    assert result.returncode == 2
+    assert "prores has no CRF setting: drop --crf" in result.stderr
+    assert list(tmp_path.iterdir()) == []

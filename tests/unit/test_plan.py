@@ -213,3 +213,39 @@ def test_tags_are_key_value_pairs():
     assert plan.parse_pairs(["a=1", "b=x=y", "a=2"], "--tag") == {"a": "2", "b": "x=y"}
     with pytest.raises(BadInput, match="--tag 'oops' is not KEY=VALUE"):
         plan.parse_pairs(["oops"], "--tag")
+
+
+def test_stitch_options_reach_the_stitch_command_and_name_the_video():
+    from submitter.options import stitch_args
+
+    args, video = stitch_args("prores", None, "shot", allow_gaps=True)
+    sub = submission(stitch_args=args, video_name=video)
+    assert video == "shot.mov"
+    assert plan.stitch_command(sub) == [
+        "stitch", "-i", "s3://films/renders/shot010", "-o", "s3://films/renders/shot010",
+        "--codec", "prores", "--name", "shot.mov", "--allow-gaps",
+    ]  # fmt: skip
+
+
+def test_default_stitch_options_add_nothing():
+    from submitter.options import stitch_args
+
+    assert stitch_args("h264", None, None, allow_gaps=False) == ((), "output.mp4")
+
+
+@pytest.mark.parametrize(
+    ("codec", "crf", "name", "message"),
+    [
+        ("av1", None, None, "--codec 'av1' is not one of"),
+        ("prores", 20, None, "prores has no CRF setting"),
+        ("h264", 99, None, "--crf 99 is outside"),
+        ("h264", None, "../x.mp4", "is not a plain file name"),
+    ],
+    ids=["unknown-codec", "crf-for-prores", "crf-range", "name-escapes"],
+)
+def test_bad_stitch_options_are_refused_before_submitting(codec, crf, name, message):
+    from submitter.options import stitch_args
+
+    with pytest.raises(BadInput) as caught:
+        stitch_args(codec, crf, name, allow_gaps=False)
+    assert message in str(caught.value)
