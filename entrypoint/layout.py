@@ -10,7 +10,9 @@ from entrypoint.frames import frame_name
 
 FRAMES_DIR = "frames"
 MANIFESTS_DIR = "manifests"
-VIDEO_NAME = "output.mp4"
+# Frames carry this S3 tag: the stack's lifecycle rule expires them by it (their keys share
+# no prefix a rule could match); videos and manifests are kept.
+FRAME_TAGS = {"blendbatch": "frame"}
 
 
 def frame_key(frame: int, extension: str = "png") -> str:

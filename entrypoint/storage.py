@@ -12,6 +12,7 @@ import functools
 import os
 import shutil
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -51,7 +52,8 @@ class LocalDir:
             return {}
         return {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
 
-    def put_file(self, local: Path, rel: str) -> None:
+    def put_file(self, local: Path, rel: str, tags: dict[str, str] | None = None) -> None:
+        """Tags are an S3 notion; a folder has nowhere to keep them."""
         dest = self.root / _check_relative(rel)
         with _local_errors(dest):
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -122,9 +124,10 @@ class S3Prefix:
                     found[item["Key"][len(prefix) :]] = int(item["Size"])
         return found
 
-    def put_file(self, local: Path, rel: str) -> None:
+    def put_file(self, local: Path, rel: str, tags: dict[str, str] | None = None) -> None:
+        extra = {"Tagging": urllib.parse.urlencode(tags)} if tags else None
         with _s3_errors(self.child_uri(rel)):
-            s3_client().upload_file(str(local), self.bucket, self.key(rel))
+            s3_client().upload_file(str(local), self.bucket, self.key(rel), ExtraArgs=extra)
 
     def put_bytes(self, data: bytes, rel: str) -> None:
         with _s3_errors(self.child_uri(rel)):

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from entrypoint.layout import FRAME_TAGS
 from entrypoint.storage import Location
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class FrameUploader:
                 continue  # a retry renders what was not uploaded
             local, key, record = item
             try:
-                self._output.put_file(local, key)
+                self._output.put_file(local, key, FRAME_TAGS)
                 local.unlink(missing_ok=True)
                 self._on_uploaded(record)
             except BaseException as error:  # handed to the render loop, which stops
