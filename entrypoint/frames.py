@@ -41,10 +41,18 @@ def scene_frames(
     frames = tuple(f for f in range(start, end + 1, step) if lo <= f <= hi)
     if not frames:
         raise BadInput(
-            f"no frame of the scene ({describe_range(start, end, step)}) lies in {lo}-{hi}: "
-            "pick --start/--end inside the scene's range"
+            f"no frame of the scene ({describe_range(start, end, step)}) is "
+            f"{_asked(narrow_start, narrow_end)}: pick --start/--end inside the scene's range"
         )
     return frames
+
+
+def _asked(narrow_start: int | None, narrow_end: int | None) -> str:
+    if narrow_end is None:
+        return f"at or after --start {narrow_start}"
+    if narrow_start is None:
+        return f"at or before --end {narrow_end}"
+    return f"in --start {narrow_start} --end {narrow_end}"
 
 
 def describe_range(start: int, end: int, step: int = 1) -> str:

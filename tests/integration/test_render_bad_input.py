@@ -55,7 +55,7 @@ def test_a_bad_blend_is_refused(good_blend, tmp_path, kind, message):
         (["--camera", "Nope"], {}, "--camera 'Nope' is not a camera object in the file"),
         (["--camera", "Cube"], {}, "its cameras are 'Camera'"),
         (["--start", "2", "--end", "1"], {}, "--start 2 is after --end 1"),
-        (["--start", "7"], {}, "no frame of the scene (frames 1-2) lies in 7-2"),
+        (["--start", "7"], {}, "no frame of the scene (frames 1-2) is at or after --start 7"),
         ([], {"AWS_BATCH_JOB_ARRAY_INDEX": "-1"}, "AWS_BATCH_JOB_ARRAY_INDEX=-1 is negative"),
         ([], {"AWS_BATCH_JOB_ARRAY_INDEX": "x"}, "AWS_BATCH_JOB_ARRAY_INDEX='x' is not a whole"),
         (["--format", "GIF"], {}, "--format 'GIF' is not supported: use PNG, JPEG or OpenEXR"),

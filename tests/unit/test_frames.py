@@ -40,9 +40,21 @@ def test_narrowing_keeps_the_scenes_step_grid():
         ({"start": 5, "end": 1}, "ends (frame 1) before it starts (frame 5)"),
         ({"start": 1, "end": 5, "step": 0}, "frame_step is 0"),
         ({"start": 1, "end": 5, "narrow_start": 4, "narrow_end": 2}, "--start 4 is after --end 2"),
-        ({"start": 1, "end": 5, "narrow_start": 8}, "no frame of the scene (frames 1-5)"),
+        ({"start": 1, "end": 5, "narrow_start": 8}, "(frames 1-5) is at or after --start 8"),
+        ({"start": 5, "end": 9, "narrow_end": 2}, "(frames 5-9) is at or before --end 2"),
+        (
+            {"start": 1, "end": 9, "step": 4, "narrow_start": 2, "narrow_end": 4},
+            "(frames 1-9 by 4) is in --start 2 --end 4",
+        ),
     ],
-    ids=["end-before-start", "step-zero", "start-after-end", "narrowed-to-nothing"],
+    ids=[
+        "end-before-start",
+        "step-zero",
+        "start-after-end",
+        "narrowed-past-end",
+        "narrowed-before-start",
+        "narrowed-between-steps",
+    ],
 )
 def test_impossible_ranges_are_bad_input_that_says_why(kwargs, message):
     with pytest.raises(BadInput) as caught:
