@@ -43,6 +43,13 @@ def array_index_of(pid: int) -> int | None:
     return None
 
 
+def frames_of(root: Path, index: int) -> list[Path]:
+    """The finished frames of child `index` (it owns frames index*5+1 .. index*5+5)."""
+    names = {f"{f:04d}.png" for f in range(index * PER_JOB + 1, (index + 1) * PER_JOB + 1)}
+    folder = root / "frames"
+    return [p for p in folder.iterdir() if p.name in names] if folder.is_dir() else []
+
+
 class FrameWatcher(threading.Thread):
     """Looks at every file under a final frame name, all the time, and notes any partial one."""
 
@@ -65,7 +72,7 @@ class FrameWatcher(threading.Thread):
 
 def test_killed_children_retried_lose_nothing_and_redo_nothing(make_blend, tmp_path):
     # Given a 20-frame scene whose frames take a noticeable time, run in 4 slices, 2 at a time
-    blend = make_blend(end=FRAMES, width=192, height=108, samples=12)
+    blend = make_blend(end=FRAMES, width=256, height=144, samples=16)
     root = tmp_path / "shot"
     watcher = FrameWatcher(root / "frames")
     watcher.start()
@@ -75,9 +82,11 @@ def test_killed_children_retried_lose_nothing_and_redo_nothing(make_blend, tmp_p
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
 
-    # When children are killed at random points, alternately with SIGTERM and SIGKILL
+    # When children are killed at random points of their slice (after 0-3 of their 5 frames),
+    # alternately with SIGTERM and SIGKILL
     chance = random.Random(11)
     killed: dict[int, str] = {}
+    targets: dict[int, int] = {}
     signals = [signal.SIGTERM, signal.SIGKILL]
     deadline = time.monotonic() + 240
     while run.poll() is None and time.monotonic() < deadline and len(killed) < 3:
@@ -85,16 +94,18 @@ def test_killed_children_retried_lose_nothing_and_redo_nothing(make_blend, tmp_p
             index = array_index_of(pid)
             if index is None or index in killed:
                 continue
-            time.sleep(chance.uniform(1.0, 4.0))  # startup, or somewhere in its frames
+            target = targets.setdefault(index, chance.randint(0, 3))
+            if len(frames_of(root, index)) < target:
+                continue
             sig = signals[len(killed) % 2]
             try:
                 os.kill(pid, sig)
             except ProcessLookupError:
                 continue
-            killed[index] = sig.name
-        time.sleep(0.05)
+            killed[index] = f"{sig.name} after {target} frames"
+        time.sleep(0.01)
     output, _ = run.communicate(timeout=300)
-    assert killed, "no child was killed: the scene rendered too fast"
+    assert len(killed) == 3, f"only {killed} were killed: the scene rendered too fast"
     assert run.returncode == 1, output  # retryable: Batch would run the killed children again
     before = {
         p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (root / "frames").glob("*.png")
