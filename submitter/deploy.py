@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from entrypoint.errors import BadInput, TransientFailure
+from submitter import plan
 from submitter.aws import aws_errors, client
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "stack.yaml"
@@ -29,13 +30,7 @@ NO_CHANGES = "No updates are to be performed"
 
 def parse_parameters(pairs: list[str]) -> dict[str, str]:
     """`["Vcpus=8", "SubnetIds=subnet-1,subnet-2"]` -> {"Vcpus": "8", ...}."""
-    parameters = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise BadInput(f"parameter {pair!r} is not KEY=VALUE: e.g. -p Vcpus=8")
-        parameters[key] = value
-    return parameters
+    return plan.parse_pairs(pairs, "-p", example="Vcpus=8")
 
 
 def env_lines(outputs: dict[str, str]) -> list[str]:

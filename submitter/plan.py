@@ -221,12 +221,12 @@ def parse_frames(text: str) -> tuple[int, int]:
     return start, end
 
 
-def parse_pairs(items: list[str], option: str) -> dict[str, str]:
-    """`k=v` options (`--tag`, `--env`) -> a dict; later repeats win."""
+def parse_pairs(items: list[str], option: str, example: str = "project=film") -> dict[str, str]:
+    """`k=v` options (`--tag`, `--env`, deploy's `-p`) -> a dict; later repeats win."""
     pairs = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise BadInput(f"{option} {item!r} is not KEY=VALUE: write e.g. {option} project=film")
+            raise BadInput(f"{option} {item!r} is not KEY=VALUE: write e.g. {option} {example}")
         pairs[key] = value
     return pairs
