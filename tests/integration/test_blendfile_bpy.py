@@ -6,7 +6,6 @@ what bpy says about each scene; the tests compare our reader against that.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import struct
 import subprocess
@@ -24,10 +23,6 @@ from submitter.blendfile import (
     read_blend_info,
 )
 from submitter.sdna import parse_sdna
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("bpy") is None, reason="needs the bpy wheel (pip install bpy==5.0.1)"
-)
 
 LONG_NAME = "Shot-" + "x" * 95  # longer than the 63 bytes a REND name had before Blender 5.0
 
