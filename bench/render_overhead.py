@@ -20,7 +20,6 @@ printed too: wall time on a shared 2-core machine swings with other work.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import resource
 import statistics
@@ -33,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.emulator import use_emulator  # noqa: E402
 
 # The same render loop for `bare` and `workshop`; `workshop` wraps it in S3 transfers.
 RENDER_LOOP = textwrap.dedent(
@@ -72,19 +73,6 @@ WORKSHOP = textwrap.dedent(
 )
 
 
-def start_moto() -> None:
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ.update(
-        AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-    )  # fmt: skip
-
-
 def timed(argv: list[str], **env: str) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the process and its children: less sensitive to load)."""
     began, usage = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -104,7 +92,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=6)
     parser.add_argument("--samples", type=int, default=24)
     args = parser.parse_args()
-    start_moto()
+    use_emulator()
     import boto3
 
     s3 = boto3.client("s3")

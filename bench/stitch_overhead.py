@@ -32,19 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.emulator import use_emulator  # noqa: E402
+
 FRAMES, WIDTH, HEIGHT, FPS = 240, 640, 360, 24
-
-
-def start_moto() -> None:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    os.environ.update(
-        AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-    )  # fmt: skip
 
 
 def make_render_output(root: Path) -> None:
@@ -107,7 +97,7 @@ def main() -> None:
     from entrypoint.encode_plan import encode_args, pick_codec, rate_arg
     from entrypoint.video import ffmpeg_exe, probe
 
-    start_moto()
+    use_emulator()
     with tempfile.TemporaryDirectory(prefix="bench-stitch-") as tmp:
         work = Path(tmp)
         local = work / "render"

@@ -11,7 +11,6 @@ Content-Length of every S3 GetObject).
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import statistics
@@ -19,11 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.emulator import use_emulator  # noqa: E402
 
 BIG_SCENE = """
 import bpy, sys
@@ -34,26 +34,6 @@ scene.frame_start, scene.frame_end = 1, 250
 bpy.ops.mesh.primitive_grid_add(x_subdivisions=950, y_subdivisions=950, size=10)
 bpy.ops.wm.save_as_mainfile(filepath=sys.argv[-1], compress=False)
 """
-
-
-def start_moto() -> str:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    request = urllib.request.Request(
-        f"{endpoint}/moto-api/config", method="POST",
-        data=json.dumps({"batch": {"use_docker": False}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )  # fmt: skip
-    urllib.request.urlopen(request, timeout=10).read()
-    os.environ.update(
-        AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-    )  # fmt: skip
-    return endpoint
 
 
 def bytes_to_learn_frames(blend: Path) -> tuple[int, int, str]:
@@ -117,7 +97,7 @@ def main() -> None:
         subprocess.run(
             [sys.executable, "-c", BIG_SCENE, str(blend)], check=True, capture_output=True
         )
-        start_moto()
+        use_emulator()
         read, frames, calls = bytes_to_learn_frames(blend)
         size = blend.stat().st_size
         print(f".blend size: {size / 1e6:.1f} MB (the workshop downloads all of it)")

@@ -6,12 +6,13 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.emulator import EMULATOR_ENV, start_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKE_SCENE = ROOT / "examples" / "make_scene.py"
@@ -82,19 +83,7 @@ def moto_endpoint() -> Iterator[str]:
 
     boto3 in this process and in every child process reaches it through AWS_ENDPOINT_URL.
     """
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    request = urllib.request.Request(
-        f"{endpoint}/moto-api/config",
-        method="POST",
-        data=json.dumps({"batch": {"use_docker": False}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    urllib.request.urlopen(request, timeout=10).read()
+    server, endpoint = start_emulator()
     saved = {k: os.environ.get(k) for k in _AWS_ENV}
     os.environ.update(_AWS_ENV | {"AWS_ENDPOINT_URL": endpoint})
     try:
@@ -108,12 +97,7 @@ def moto_endpoint() -> Iterator[str]:
         server.stop()
 
 
-_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ENDPOINT_URL": "",
-}
+_AWS_ENV = EMULATOR_ENV | {"AWS_ENDPOINT_URL": ""}
 
 
 @pytest.fixture
