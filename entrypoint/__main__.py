@@ -78,7 +78,10 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise BadInput(f"{name}={raw!r} is not a whole number") from None
+        raise BadInput(
+            f"{name}={raw!r} is not a whole number: unset it or give 0, 1, 2, ... "
+            "(AWS Batch sets it itself)"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,10 +32,7 @@ def scene_frames(
             f"the scene ends (frame {end}) before it starts (frame {start}): "
             "fix the frame range in Blender"
         )
-    if narrow_start is not None and narrow_end is not None and narrow_start > narrow_end:
-        raise BadInput(
-            f"--start {narrow_start} is after --end {narrow_end}: give a start at or before the end"
-        )
+    check_narrowing(narrow_start, narrow_end)
     lo = start if narrow_start is None else narrow_start
     hi = end if narrow_end is None else narrow_end
     frames = tuple(f for f in range(start, end + 1, step) if lo <= f <= hi)
@@ -72,11 +69,22 @@ def check_frames_per_job(frames_per_job: int) -> None:
         raise BadInput(f"frames per job (-f) is {frames_per_job}: give 1 or more")
 
 
+def check_index(index: int) -> None:
+    if index < 0:
+        raise BadInput(f"AWS_BATCH_JOB_ARRAY_INDEX={index} is negative: it counts children from 0")
+
+
+def check_narrowing(narrow_start: int | None, narrow_end: int | None) -> None:
+    if narrow_start is not None and narrow_end is not None and narrow_start > narrow_end:
+        raise BadInput(
+            f"--start {narrow_start} is after --end {narrow_end}: give a start at or before the end"
+        )
+
+
 def frames_for_index(frames: tuple[int, ...], frames_per_job: int, index: int) -> tuple[int, ...]:
     """Slice `index` of the frame list: `frames[index*f:(index+1)*f]`; empty past the last slice."""
     check_frames_per_job(frames_per_job)
-    if index < 0:
-        raise BadInput(f"AWS_BATCH_JOB_ARRAY_INDEX={index} is negative: it counts children from 0")
+    check_index(index)
     return frames[index * frames_per_job : (index + 1) * frames_per_job]
 
 

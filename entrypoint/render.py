@@ -21,6 +21,8 @@ from entrypoint.blendcheck import check_blend_complete
 from entrypoint.errors import BadInput, Terminated
 from entrypoint.frames import (
     check_frames_per_job,
+    check_index,
+    check_narrowing,
     frames_for_index,
     parse_frame_name,
     scene_frames,
@@ -114,13 +116,8 @@ def _check_request(settings: RenderSettings) -> Location:
     output = parse_location(settings.output_uri)
     split_file_uri(settings.input_uri)
     check_frames_per_job(settings.frames_per_job)
-    if settings.index < 0:
-        raise BadInput(
-            f"AWS_BATCH_JOB_ARRAY_INDEX={settings.index} is negative: it counts children from 0"
-        )
-    start, end = settings.narrow_start, settings.narrow_end
-    if start is not None and end is not None and start > end:
-        raise BadInput(f"--start {start} is after --end {end}: give a start at or before the end")
+    check_index(settings.index)
+    check_narrowing(settings.narrow_start, settings.narrow_end)
     check_numbers(settings.overrides)
     return output
 
