@@ -229,14 +229,13 @@ def _read_body_retrying(get) -> bytes:
     from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.exceptions import ResponseStreamingError
 
-    for attempt in range(1, _attempts() + 1):
+    attempts = _attempts()
+    for attempt in range(1, attempts):
         try:
             return get()["Body"].read()
         except (ResponseStreamingError, BotoConnectionError):
-            if attempt == _attempts():
-                raise
             time.sleep(min(0.1 * 2**attempt, 5))
-    raise AssertionError("unreachable")
+    return get()["Body"].read()  # the last try: its error reaches the caller
 
 
 @contextlib.contextmanager
