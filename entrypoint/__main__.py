@@ -21,7 +21,7 @@ log = logging.getLogger("entrypoint")
 
 
 def _render(args: argparse.Namespace) -> None:
-    from entrypoint.render import run_render
+    from entrypoint.render.run import run_render
 
     run_render(
         RenderSettings(
@@ -51,7 +51,7 @@ def _render(args: argparse.Namespace) -> None:
 
 
 def _stitch(args: argparse.Namespace) -> None:
-    from entrypoint.stitch import run_stitch
+    from entrypoint.stitch.run import run_stitch
 
     run_stitch(
         StitchSettings(

@@ -5,8 +5,8 @@ import gzip
 import pytest
 import zstandard
 
-from entrypoint.blendcheck import check_blend_complete
 from entrypoint.errors import BadInput
+from entrypoint.render.blendcheck import check_blend_complete
 
 BODY = b"BLENDER17-01v0500" + b"\x00" * 200
 END_5_0 = b"ENDB" + b"\x00" * 28

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 PURE = [
-    "entrypoint.blendcheck",
+    "entrypoint.render.blendcheck",
     "entrypoint.encode_plan",
     "entrypoint.errors",
     "entrypoint.framecheck",
@@ -37,7 +37,7 @@ def test_pure_module_imports_no_heavy_dependency(module):
 
 def test_the_entrypoint_never_imports_the_submitter():
     code = (
-        "import sys, entrypoint.__main__, entrypoint.render, entrypoint.stitch; "
+        "import sys, entrypoint.__main__, entrypoint.render.run, entrypoint.stitch.run; "
         "print([m for m in sys.modules if m.startswith('submitter')])"
     )
     result = subprocess.run(

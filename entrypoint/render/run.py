@@ -1,6 +1,6 @@
 """`render`: one array child renders its slice of the scene, frame by frame, into the output.
 
-Orchestration only: Blender is reached through `entrypoint.blender`, storage through
+Orchestration only: Blender is reached through `entrypoint.render.blender`, storage through
 `entrypoint.storage`. Cheap checks run before anything is downloaded, and nothing is written
 to the output until the first frame is done, so bad input leaves the output untouched.
 """
@@ -16,8 +16,6 @@ import threading
 import time
 from pathlib import Path
 
-from entrypoint import blender
-from entrypoint.blendcheck import check_blend_complete
 from entrypoint.errors import BadInput, Terminated
 from entrypoint.frames import (
     check_frames_per_job,
@@ -31,10 +29,12 @@ from entrypoint.frames import (
 from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, frame_key, manifest_key
 from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
 from entrypoint.overrides import check_numbers, extension_of, mismatches, requested
+from entrypoint.render import blender
+from entrypoint.render.blendcheck import check_blend_complete
+from entrypoint.render.stopping import StopSignal
+from entrypoint.render.uploads import FrameUploader
 from entrypoint.settings import RenderSettings
-from entrypoint.stopping import StopSignal
 from entrypoint.storage import Location, fetch_file, parse_location, split_file_uri
-from entrypoint.uploads import FrameUploader
 
 log = logging.getLogger(__name__)
 
