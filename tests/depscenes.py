@@ -186,6 +186,9 @@ def build_shot(project: Path, shared: Path, odd: bool) -> None:
     if odd:
         add_odd(project)
     bpy.ops.wm.save_mainfile()
+    if odd:  # after saving: Blender clears an external point cache's folder when it is set
+        (project / "points").mkdir(exist_ok=True)
+        (project / "points" / "dust_000001_00.bphys").write_bytes(b"z" * 5)
 
 
 def add_odd(project: Path) -> None:
@@ -252,8 +255,6 @@ def add_odd(project: Path) -> None:
     cache.use_external = True
     cache.filepath = "//points"
     cache.name = "dust"
-    (project / "points").mkdir(exist_ok=True)
-    (project / "points" / "dust_000001_00.bphys").write_bytes(b"z" * 5)
 
 
 def main(argv: list[str]) -> None:
