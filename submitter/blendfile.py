@@ -74,11 +74,25 @@ class _Header:
 
 
 @dataclass(frozen=True)
-class _Block:
+class Block:
     code: bytes
     sdna_index: int
     start: int  # of the data, after the block header
     length: int
+    address: int = 0  # the data's memory address when saved: what pointers to it hold
+    count: int = 1  # structs of `sdna_index` in the data
+
+
+@dataclass(frozen=True)
+class BlendData:
+    """A whole decompressed .blend: its blocks (with their saved addresses) and its SDNA."""
+
+    raw: bytes
+    version: str
+    pointer_size: int
+    endian: str  # struct-module prefix
+    sdna: Sdna
+    blocks: tuple[Block, ...]  # in file order, up to ENDB
 
 
 def read_blend_info(data: bytes, *, complete: bool) -> BlendInfo:
@@ -100,6 +114,23 @@ def read_blend_info(data: bytes, *, complete: bool) -> BlendInfo:
     if complete:
         scenes = _with_scene_settings(scenes, [_read_scene(raw, b, sdna) for b in scene_blocks])
     return BlendInfo(header.version, header.pointer_size, header.endian == "<", compression, scenes)
+
+
+def read_blend_data(data: bytes) -> BlendData:
+    """Every block of a whole .blend (decompressed), with the SDNA that describes them."""
+    compression, raw = _decompress(data, complete=True)
+    header = _parse_header(raw, compression)
+    blocks, sdna = [], None
+    for block in _blocks(raw, header):
+        _check_inside(raw, header, block)
+        if block.code == b"DNA1":
+            sdna = _parse_sdna_block(raw, block, header)
+        elif block.code == b"ENDB":
+            break
+        blocks.append(block)
+    if sdna is None:
+        raise _truncated(raw, header, [], complete=True)
+    return BlendData(raw, header.version, header.pointer_size, header.endian, sdna, tuple(blocks))
 
 
 def read_blend_file(path: str | Path) -> BlendInfo:
@@ -168,7 +199,7 @@ def _parse_header(raw: bytes, compression: str) -> _Header:
             f"the data is empty{inside}: not a .blend file; check the path or upload it again"
         )
     if match := _HEADER_V1.match(raw):
-        size, block_format = 17, "4si8xqq"  # code, SDNAnr, old (skipped), len, nr
+        size, block_format = 17, "4siQqq"  # code, SDNAnr, old, len, nr
     elif match := _LEGACY_HEADER.match(raw):
         size, block_format = 12, None
     elif raw.startswith(b"BLENDER"):
@@ -184,8 +215,8 @@ def _parse_header(raw: bytes, compression: str) -> _Header:
         )
     pointer, endian_char, digits = match.groups()
     pointer_size = 4 if pointer == b"_" else 8
-    if block_format is None:  # code, len, old (skipped), SDNAnr, nr
-        block_format = "4si4xii" if pointer_size == 4 else "4si8xii"
+    if block_format is None:  # code, len, old, SDNAnr, nr
+        block_format = "4siIii" if pointer_size == 4 else "4siQii"
     major, minor = divmod(int(digits), 100)
     version = f"{major}.{minor:02d}" if major < 3 else f"{major}.{minor}"
     endian = "<" if endian_char == b"v" else ">"
@@ -194,19 +225,14 @@ def _parse_header(raw: bytes, compression: str) -> _Header:
 
 def _scan(
     raw: bytes, header: _Header, *, complete: bool
-) -> tuple[list[SceneInfo], list[_Block], Sdna | None]:
+) -> tuple[list[SceneInfo], list[Block], Sdna | None]:
     """The REND scenes; with `complete`, also the Scene blocks and the decoded SDNA."""
     rend_scenes, scene_blocks, sdna = [], [], None
     for block in _blocks(raw, header):
         if block.code != b"REND" and not complete:
             # REND blocks come first: the header of any other block closes the list.
             return rend_scenes, scene_blocks, sdna
-        if block.start + block.length > len(raw):
-            raise BlendFileError(
-                f"a .blend (Blender {header.version}) whose block {block.code!r} needs "
-                f"{block.length} bytes from byte {block.start} but the data ends at byte "
-                f"{len(raw)}: the file is truncated; upload or download it again"
-            )
+        _check_inside(raw, header, block)
         if block.code == b"REND":
             rend_scenes.append(_parse_rend(raw, block, header))
         elif block.code == _SCENE_CODE:
@@ -220,25 +246,34 @@ def _scan(
     return rend_scenes, scene_blocks, sdna
 
 
-def _blocks(raw: bytes, header: _Header) -> Iterator[_Block]:
+def _check_inside(raw: bytes, header: _Header, block: Block) -> None:
+    if block.start + block.length > len(raw):
+        raise BlendFileError(
+            f"a .blend (Blender {header.version}) whose block {block.code!r} needs "
+            f"{block.length} bytes from byte {block.start} but the data ends at byte "
+            f"{len(raw)}: the file is truncated; upload or download it again"
+        )
+
+
+def _blocks(raw: bytes, header: _Header) -> Iterator[Block]:
     """Blocks in file order, up to the last whole block header (its data may be cut)."""
     head = struct.Struct(header.block_format)
     pos = header.size
     while pos + head.size <= len(raw):
         if header.size == 17:
-            code, sdna_index, length, _count = head.unpack_from(raw, pos)
+            code, sdna_index, address, length, count = head.unpack_from(raw, pos)
         else:
-            code, length, sdna_index, _count = head.unpack_from(raw, pos)
+            code, length, address, sdna_index, count = head.unpack_from(raw, pos)
         if length < 0:
             raise BlendFileError(
                 f"block {code!r} at byte {pos} has a negative length: the file is damaged; "
                 "re-save it from Blender"
             )
-        yield _Block(code, sdna_index, pos + head.size, length)
+        yield Block(code, sdna_index, pos + head.size, length, address, count)
         pos += head.size + length
 
 
-def _parse_rend(raw: bytes, block: _Block, header: _Header) -> SceneInfo:
+def _parse_rend(raw: bytes, block: Block, header: _Header) -> SceneInfo:
     # struct RenderInfo { int sfra, efra; char scene_name[64 (256 since 5.0)]; }
     if block.length < 9:
         raise BlendFileError(
@@ -269,7 +304,7 @@ def _truncated(
     )
 
 
-def _parse_sdna_block(raw: bytes, block: _Block, header: _Header) -> Sdna:
+def _parse_sdna_block(raw: bytes, block: Block, header: _Header) -> Sdna:
     data = memoryview(raw)[block.start : block.start + block.length]
     try:
         return parse_sdna(data, endian=header.endian, pointer_size=header.pointer_size)
@@ -280,7 +315,7 @@ def _parse_sdna_block(raw: bytes, block: _Block, header: _Header) -> Sdna:
         ) from None
 
 
-def _read_scene(raw: bytes, block: _Block, sdna: Sdna) -> SceneInfo:
+def _read_scene(raw: bytes, block: Block, sdna: Sdna) -> SceneInfo:
     try:
         if sdna.struct_names[block.sdna_index] != "Scene":
             raise SdnaError(f"SC block of struct {sdna.struct_names[block.sdna_index]}")

@@ -343,6 +343,33 @@ def deploy(
     typer.echo("\n".join(stacks.env_lines(outputs)))
 
 
+@app.command()
+@_edge
+def deps(
+    blend_path: Annotated[Path, typer.Argument(help="the local .blend", metavar="SCENE.blend")],
+    as_json: Annotated[
+        bool, Opt("--json", help="machine-readable output (docs/design.md)")
+    ] = False,
+    frames: Annotated[
+        str | None, Opt("--frames", help="A-B: the frames to render (default: the scene's)")
+    ] = None,
+) -> None:
+    """List every outside file the scene needs (textures, libraries, caches, ...); exit 2 if
+    any is missing."""
+    from submitter import depfind, depreport
+
+    frame_range = depreport.parse_frames(frames) if frames else None
+    found = depfind.find_dependencies(blend_path, frames=frame_range)
+    if as_json:
+        typer.echo(json.dumps(depreport.as_json(found), indent=2))
+    else:
+        typer.echo(depreport.table(found))
+    missing = [d for d in found if d.status == "missing"]
+    if missing:
+        typer.echo(f"error: {depreport.missing_message(missing)}", err=True)
+        raise typer.Exit(2)
+
+
 def main() -> None:
     app()
 

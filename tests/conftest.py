@@ -144,3 +144,7 @@ def batch_queue(moto_endpoint) -> dict:
         },
     )["jobDefinitionName"]
     return {"queue": queue, "job_definition": definition}
+
+
+# A project with textures, a linked library, caches, ... (tests/depfixtures.py).
+from tests.depfixtures import dep_project, make_dep_project  # noqa: E402, F401
