@@ -264,3 +264,24 @@ def target_layout(entry: PathEntry, current: str) -> str:
         folder = posixpath.dirname(entry.layout)
         return posixpath.join(folder, name) if folder else name
     return entry.layout
+
+
+def sequence_file(path: str, number: int) -> str:
+    """The file of frame `number` of the sequence `path` names by one of its frames, as Blender
+    numbers it: the last digits of the name, zero-padded to their width."""
+    head, slash, name = path.rpartition("/")
+    stem, dot, ext = name.rpartition(".") if "." in name else (name, "", "")
+    stem = _LAST_DIGITS.sub(lambda m: f"{number:0{len(m.group(1))}d}", stem, count=1)
+    return head + slash + stem + dot + ext
+
+
+def image_user_frame(scene_frame: int, start: int, duration: int, offset: int, cyclic: bool):
+    """The sequence frame an image user shows at `scene_frame` (Blender's own rule)."""
+    if duration <= 0:
+        return None
+    frame = scene_frame - start + 1
+    if cyclic:
+        frame %= duration
+        frame = frame or duration
+    frame = min(max(frame, 0), duration)
+    return frame + offset

@@ -169,3 +169,14 @@ def test_the_store_is_the_manifest_folders_parent():
     assert store_of("/x/cas/deps/m.json") == "/x/cas"
     with pytest.raises(BadInput, match="--deps"):
         store_of("m.json")
+
+
+def test_sequence_frames_are_numbered_like_blender():
+    from entrypoint.deplayout import image_user_frame, sequence_file
+
+    assert sequence_file("/p/seq/tex_0001.png", 12) == "/p/seq/tex_0012.png"
+    assert sequence_file("/p/seq/tex_0001.png", 12345) == "/p/seq/tex_12345.png"
+    assert [image_user_frame(f, 1, 3, 0, False) for f in (1, 3, 5)] == [1, 3, 3]
+    assert [image_user_frame(f, 1, 3, 0, True) for f in (1, 3, 4)] == [1, 3, 1]
+    assert image_user_frame(10, 10, 5, 100, False) == 101
+    assert image_user_frame(1, 1, 0, 0, False) is None
