@@ -20,7 +20,7 @@ import boto3
 import pytest
 
 from entrypoint.deplayout import Found, plan_layout
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 
 BUILDER = Path(__file__).with_name("outside_scene.py")
 FRAMES = ("0001.png", "0002.png", "0003.png")
@@ -283,3 +283,16 @@ def test_an_input_replaced_after_submission_is_exit_2(bucket, project):
     assert done.returncode == 2, done.stderr
     assert "was replaced after the job was submitted" in done.stderr
     assert "submit again" in done.stderr
+
+
+def test_run_shows_what_a_child_found_missing_on_the_console(project):
+    project["elsewhere"].rename(project["root"] / "gone")
+
+    done = run_cli(
+        "run", "-i", project["shot"], "-o", str(project["root"] / "out"), "-f", "3", "-n", "shot"
+    )
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    shown = [ln for ln in done.stdout.splitlines() if "render-00000:" in ln]
+    assert any("outside file(s) the frames need are missing" in ln for ln in shown), done.stdout
+    assert any(f"image 'abs.png': {project['elsewhere']}/abs.png" in ln for ln in shown)
