@@ -45,6 +45,10 @@ def _render(args: argparse.Namespace) -> None:
                 device=device_word(args.device),
             ),
             allow_scripts=args.allow_scripts,
+            deps_uri=args.deps,
+            input_etag=args.input_etag,
+            content_id=args.content_id,
+            allow_missing=args.allow_missing,
             stop_grace=args.stop_grace,
         )
     )
@@ -146,6 +150,14 @@ def _add_render_options(render: argparse.ArgumentParser) -> None:
         "--allow-scripts",
         action="store_true",
         help="run the .blend's Python (text blocks, Python drivers): only for files you trust",
+    )
+    add("--deps", help="dependency manifest (s3:// or a path): fetch the outside files it lists")
+    add("--input-etag", help="the ETag the s3:// input must still have (exit 2 if replaced)")
+    add("--content-id", help="what the pixels' inputs are (sha256:HEX or etag:ETAG)")
+    add(
+        "--allow-missing",
+        action="store_true",
+        help="render even if outside files are missing (recorded in the manifest)",
     )
     add(
         "--stop-grace",

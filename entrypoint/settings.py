@@ -23,6 +23,12 @@ class RenderSettings:
     narrow_end: int | None = None
     overrides: Overrides = field(default_factory=Overrides)
     allow_scripts: bool = False
+    # Outside files (docs/design.md "Outside files"): the dependency manifest, the input's
+    # pinned ETag, what the pixels' inputs are (sha256:/etag:), render with files missing.
+    deps_uri: str | None = None
+    input_etag: str | None = None
+    content_id: str | None = None
+    allow_missing: bool = False
     # Seconds a SIGTERM waits for the frame in flight before abandoning it. AWS Batch (ECS)
     # sends SIGKILL 30 s after SIGTERM by default: finish uploads and the manifest before that.
     stop_grace: float = 20.0

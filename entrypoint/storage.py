@@ -133,9 +133,16 @@ class S3Prefix:
         with _s3_errors(self.child_uri(rel)):
             s3_client().put_object(Bucket=self.bucket, Key=self.key(rel), Body=data)
 
-    def get_file(self, rel: str, local: Path) -> None:
+    def get_file(self, rel: str, local: Path, if_match: str | None = None) -> None:
+        """`if_match`: an ETag the object must still have (a pinned input)."""
         with _s3_errors(self.child_uri(rel)):
-            s3_client().download_file(self.bucket, self.key(rel), str(local))
+            if if_match is None:
+                s3_client().download_file(self.bucket, self.key(rel), str(local))
+                return
+            # download_file takes no IfMatch: one streamed GetObject carries the condition.
+            got = s3_client().get_object(Bucket=self.bucket, Key=self.key(rel), IfMatch=if_match)
+            with local.open("wb") as sink:
+                shutil.copyfileobj(got["Body"], sink, 1 << 20)
 
     def get_bytes(self, rel: str) -> bytes:
         with _s3_errors(self.child_uri(rel)):
@@ -180,19 +187,26 @@ def split_file_uri(uri: str) -> tuple[Location, str]:
     return LocalDir(path.parent), path.name
 
 
-def fetch_file(uri: str, workdir: Path) -> Path:
-    """A local path to the file at `uri`: local files are used in place, S3 objects downloaded."""
+def fetch_file(
+    uri: str, workdir: Path, *, if_match: str | None = None, local: Path | None = None
+) -> Path:
+    """A local path to the file at `uri`: local files are used in place (or copied to `local`),
+    S3 objects downloaded (to `local`, else into `workdir`); `if_match` pins an S3 object's ETag.
+    """
     folder, name = split_file_uri(uri)
     if isinstance(folder, LocalDir):
         path = folder.root / name
         if not path.is_file():
             raise BadInput(f"{uri} does not exist or is not a file: check the path")
+        if local is not None:
+            shutil.copyfile(path, local)
+            return local
         return path
     size = folder.size(name)
     if size is None:
         raise BadInput(f"{uri} does not exist: upload it first or fix the key")
-    local = workdir / name
-    folder.get_file(name, local)
+    local = local or workdir / name
+    folder.get_file(name, local, if_match)
     if local.stat().st_size != size:
         raise TransientFailure(
             f"downloaded {local.stat().st_size} of {size} bytes of {uri}: retry the job"
@@ -252,6 +266,11 @@ def _s3_errors(uri: str) -> Iterator[None]:
         ) from None
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
+        if code in ("PreconditionFailed", "412"):
+            raise BadInput(
+                f"{uri} was replaced after the job was submitted (its ETag no longer matches): "
+                "submit again"
+            ) from None
         if code == "NoSuchBucket":
             raise BadInput(
                 f"the bucket of {uri} does not exist: create it or fix the URI"

@@ -51,6 +51,8 @@ def run_local(sub: plan.Submission, workers: int, say: Callable[[str], None]) ->
                 done_children += 1
                 if result.exit_code != 0:
                     failures.append(result)
+                for line in _missing_data_lines(result.log):
+                    say(f"  {result.label}: {line}")
                 say(
                     f"  {result.label} exited {result.exit_code} after {result.seconds:.1f} s "
                     f"({done_children}/{count} slices)"
@@ -99,6 +101,25 @@ def _failure(failures: list[ChildResult]) -> BlendbatchError:
         BadInput if all(r.exit_code == BadInput.exit_code for r in failures) else TransientFailure
     )
     return kind("\n".join(lines))
+
+
+# What a child says about outside files it lacks: our WARNING/ERROR lines (with the list that
+# follows an ERROR) and Blender's own, which otherwise stay in the child's log.
+_MISSING_WORDS = ("missing", "does not exist", "not found")
+
+
+def _missing_data_lines(log: Path) -> list[str]:
+    shown, following = [], False
+    for line in log.read_text(errors="replace").splitlines():
+        if following and line.strip() and not line[:1].isdigit():
+            shown.append(line)  # the list under our ERROR line
+            continue
+        ours = " WARNING " in line or " ERROR " in line
+        following = False
+        if any(word in line.lower() for word in _MISSING_WORDS):
+            shown.append(line.split(": ", 1)[-1] if ours else line.strip())
+            following = ours
+    return shown
 
 
 def _last_error_line(log: Path) -> str:

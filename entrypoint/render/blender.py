@@ -1,7 +1,8 @@
-"""The one module that talks to Blender (bpy).
+"""Blender (bpy) for the render: open, scene, overrides, devices, frames.
 
 bpy is imported inside the functions, so importing this module stays cheap; only the
-render command pays for Blender.
+render command pays for Blender. The outside files (remap, missing check) are in
+`outside.py`, the only other module that imports bpy.
 """
 
 from __future__ import annotations

@@ -29,12 +29,13 @@ from entrypoint.frames import (
 from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, frame_key, manifest_key
 from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
 from entrypoint.overrides import check_numbers, extension_of, mismatches, requested
-from entrypoint.render import blender
+from entrypoint.render import blender, outside
 from entrypoint.render.blendcheck import check_blend_complete
+from entrypoint.render.project import Project, fetch_project
 from entrypoint.render.stopping import StopSignal
 from entrypoint.render.uploads import FrameUploader
 from entrypoint.settings import RenderSettings
-from entrypoint.storage import Location, fetch_file, parse_location, split_file_uri
+from entrypoint.storage import Location, parse_location, split_file_uri
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,11 @@ def run_render(settings: RenderSettings) -> None:
     with tempfile.TemporaryDirectory(prefix="blendbatch-render-") as tmp:
         # Not overlapped with Blender's start-up: a thread importing boto3 (dlopen of C
         # extensions) while `import bpy` runs deadlocked on the loader lock vs the GIL.
-        blend, done_before = _fetch(settings, output, extension, Path(tmp))
-        check_blend_complete(blend)
-        blender.open_blend(blend, allow_scripts=settings.allow_scripts)
+        project, done_before = _fetch(settings, output, extension, Path(tmp))
+        check_blend_complete(project.blend)
+        blender.open_blend(project.blend, allow_scripts=settings.allow_scripts)
         meta = blender.select_scene(settings.overrides.scene)
+        remapped = outside.remap(project.manifest, project.folder) if project.manifest else []
         frames = scene_frames(
             meta.frame_start,
             meta.frame_end,
@@ -83,8 +85,10 @@ def run_render(settings: RenderSettings) -> None:
             len(mine),
             meta.name,
         )
+        missing = _check_outside(mine, settings.allow_missing)
         scene = dataclasses.asdict(meta) | {"frames": list(frames)}
         job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before)
+        job.run_record |= {"remapped": remapped, "missing": missing}
         stop.on_abandon(job.abandon)
         job.run(stop)
 
@@ -99,8 +103,10 @@ class DoneBefore:
 
 def _fetch(
     settings: RenderSettings, output: Location, extension: str, workdir: Path
-) -> tuple[Path, DoneBefore]:
-    blend = fetch_file(settings.input_uri, workdir)
+) -> tuple[Project, DoneBefore]:
+    project = fetch_project(
+        settings.input_uri, settings.deps_uri, workdir, input_etag=settings.input_etag
+    )
     present = {}
     for name, size in output.list_dir(FRAMES_DIR).items():
         frame = parse_frame_name(name)
@@ -108,7 +114,28 @@ def _fetch(
             present[frame] = size
     key = manifest_key(settings.index)
     earlier = key.rpartition("/")[2] in output.list_dir(MANIFESTS_DIR)
-    return blend, DoneBefore(present, output.get_bytes(key) if earlier else None)
+    return project, DoneBefore(present, output.get_bytes(key) if earlier else None)
+
+
+def _check_outside(frames: list[int], allow_missing: bool) -> list[dict]:
+    """Refuse (before any frame) to render with an outside file missing, unless allowed."""
+    missing = outside.find_missing(frames)
+    lines = [f"  {m['kind']} {m['name']!r}: {m['path']}" for m in missing]
+    if missing and not allow_missing:
+        raise BadInput(
+            f"{len(missing)} outside file(s) the frames need are missing:\n"
+            + "\n".join(lines)
+            + "\nadd them to the project and submit with --upload, or pass --allow-missing "
+            "to render without them"
+        )
+    for item in missing:
+        log.warning(
+            "--allow-missing: rendering without the missing %s %r: %s",
+            item["kind"],
+            item["name"],
+            item["path"],
+        )
+    return missing
 
 
 def _check_request(settings: RenderSettings) -> Location:
