@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     rounds = parser.parse_args().rounds
 
-    from entrypoint.encode_plan import encode_args, pick_codec, rate_arg
+    from entrypoint.encode_plan import encode_command, numbered_frames, pick_codec
     from entrypoint.video import ffmpeg_exe, probe
 
     use_emulator()
@@ -105,9 +105,8 @@ def main() -> None:
         upload(local, "bench-stitch")
         ffmpeg = ffmpeg_exe()
         pattern = str(local / "frames" / "%04d.png")
-        same = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
-                "-framerate", rate_arg(Fraction(FPS)), "-i", pattern,
-                *encode_args(pick_codec("h264"), None), str(work / "same.mp4")]  # fmt: skip
+        frames = numbered_frames(pattern, 1, Fraction(FPS))
+        same = encode_command(ffmpeg, frames, pick_codec("h264"), None, str(work / "same.mp4"))
         variants = {
             "stitch-s3": [sys.executable, "-m", "entrypoint", "stitch",
                           "-i", "s3://bench-stitch/shot", "-o", "s3://bench-stitch/shot"],

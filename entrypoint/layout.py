@@ -21,3 +21,28 @@ def frame_key(frame: int, extension: str = "png") -> str:
 
 def manifest_key(index: int) -> str:
     return f"{MANIFESTS_DIR}/slice-{index:05d}.json"
+
+
+# The video and its previews, next to frames/ (docs/design.md's output table).
+VIDEO_STEM = "output"  # + the codec's suffix, unless `--name` names the video
+POSTER_SUFFIX = ".poster.jpg"
+SHEET_SUFFIX = ".sheet.jpg"
+# Reserved for what comes next, so those changes add no new naming rule:
+SEGMENTS_DIR = "segments"  # each render child's own encode of its slice
+PROXIES_DIR = "proxies"  # display-referred PNG stand-ins for EXR frames
+PASSES_DIR = "passes"  # files of File Output nodes the user opted in to
+REPORT_NAME = "report.html"  # one per output, fixed name
+
+
+def preview_names(video_name: str) -> tuple[str, str]:
+    """`shot.mp4` -> (`shot.poster.jpg`, `shot.sheet.jpg`): the previews follow the video."""
+    stem = video_name.rsplit(".", 1)[0]
+    return stem + POSTER_SUFFIX, stem + SHEET_SUFFIX
+
+
+def segment_key(index: int, extension: str) -> str:
+    return f"{SEGMENTS_DIR}/slice-{index:05d}.{extension}"
+
+
+def proxy_key(frame: int) -> str:
+    return f"{PROXIES_DIR}/{frame_name(frame, 'png')}"

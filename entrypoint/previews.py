@@ -1,7 +1,8 @@
-"""Previews next to the video, as plans: which frames, the grid, and the labels to draw.
+"""Previews next to the video, as plans: which frames, the grid, the labels to draw, and the
+ffmpeg argument lists that make them (ffmpeg-python's graph, compiled; it runs nothing).
 
-Pure: imports no bpy, boto3 or ffmpeg. Labels are drawn as seven-segment digits with
-ffmpeg's `drawbox` (plain rectangles), because `drawtext` needs a font file that a slim
+Pure: imports no bpy, boto3 or subprocess of its own. Labels are drawn as seven-segment digits
+with ffmpeg's `drawbox` (plain rectangles), because `drawtext` needs a font file that a slim
 container may not have.
 """
 
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+
+import ffmpeg
+
+from entrypoint.encode_plan import QUIET
 
 MAX_TILES = 12
 MAX_COLUMNS = 4
@@ -52,19 +56,16 @@ class SheetPlan:
     tile_width: int
     tile_height: int
 
-    def filter(self) -> str:
-        """scale -> tile -> one drawbox per label rectangle, for `-vf`."""
-        steps = [
-            f"scale={self.tile_width}:{self.tile_height}",
-            f"tile={self.columns}x{self.rows}:margin={GAP}:padding={GAP}:color=0x202020",
-        ]
+    def boxes(self) -> list[tuple[int, int, int, int, str]]:
+        """Every label rectangle on the sheet: each tile's frame number, bottom-left."""
+        boxes = []
         for i, label in enumerate(self.labels):
             col, row = i % self.columns, i // self.columns
             x = GAP + col * (self.tile_width + GAP) + PAD
             top = GAP + row * (self.tile_height + GAP)
-            y = top + max(PAD, self.tile_height - H - 4 * PAD)  # bottom-left of the tile
-            steps += [_box(*box) for box in label_boxes(str(label), x, y)]
-        return ",".join(steps)
+            y = top + max(PAD, self.tile_height - H - 4 * PAD)
+            boxes += label_boxes(str(label), x, y)
+        return boxes
 
 
 def poster_index(count: int) -> int:
@@ -109,11 +110,27 @@ def label_boxes(text: str, x: int, y: int) -> list[tuple[int, int, int, int, str
     return boxes
 
 
-def _box(x: int, y: int, w: int, h: int, color: str) -> str:
-    return f"drawbox=x={x}:y={y}:w={w}:h={h}:color={color}:t=fill"
+# One picture, not a numbered sequence: `-update 1` tells the image2 muxer the name is final.
+JPEG_OPTIONS = {"frames:v": 1, "update": 1, "q:v": 3}
 
 
-def preview_names(video_name: str) -> tuple[str, str]:
-    """`shot.mp4` -> (`shot.poster.jpg`, `shot.sheet.jpg`), next to the video."""
-    stem = PurePosixPath(video_name).stem
-    return f"{stem}.poster.jpg", f"{stem}.sheet.jpg"
+def poster_command(ffmpeg_exe: str, frame: str, out: str) -> list[str]:
+    """The frame file `frame` as the JPEG `out`."""
+    return _jpeg(ffmpeg.input(frame), out).compile(cmd=ffmpeg_exe)
+
+
+def sheet_command(ffmpeg_exe: str, plan: SheetPlan, tiles: str, out: str) -> list[str]:
+    """The tiles (a `%03d` pattern numbered from 0, in `plan.picks` order) as the sheet `out`."""
+    grid = f"{plan.columns}x{plan.rows}"
+    sheet = (
+        ffmpeg.input(tiles, start_number=0)
+        .filter("scale", plan.tile_width, plan.tile_height)
+        .filter("tile", grid, margin=GAP, padding=GAP, color="0x202020")
+    )
+    for x, y, w, h, color in plan.boxes():
+        sheet = sheet.drawbox(x, y, w, h, color, t="fill")
+    return _jpeg(sheet, out).compile(cmd=ffmpeg_exe)
+
+
+def _jpeg(picture: ffmpeg.nodes.FilterableStream, out: str) -> ffmpeg.nodes.OutputStream:
+    return picture.output(out, **JPEG_OPTIONS).global_args(*QUIET).overwrite_output()

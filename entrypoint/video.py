@@ -1,5 +1,6 @@
 """The one module that runs ffmpeg: encode a stream of images, decode a video to check it,
-make preview images. What to run is planned in `entrypoint.encode_plan`/`previews`.
+make preview images. What to run is planned (argument lists compiled from ffmpeg-python
+graphs) in `entrypoint.encode_plan`/`previews`; this module only runs and probes.
 
 ffmpeg exits 0 on broken input (a missing frame ends the video early, a bad PNG is dropped,
 no input rate means 25 fps), so callers always check `probe` against what they expected.
@@ -113,12 +114,9 @@ def probe(video: Path) -> DecodedVideo:
     return DecodedVideo(tuple(pts), tuple(durations), time_base, width, height)
 
 
-def still_jpeg(image: Path, out: Path, video_filter: str | None = None) -> None:
-    """One image (or the first of a numbered pattern) -> a JPEG, through an optional filter."""
-    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(image)]
-    if video_filter:
-        command += ["-vf", video_filter]
-    _run(command + ["-frames:v", "1", "-update", "1", "-q:v", "3", str(out)])
+def make_picture(command: list[str]) -> None:
+    """Run a planned command that writes one picture (`previews.poster_command`/`sheet_command`)."""
+    _run(command)
 
 
 def _run(command: list[str], quiet: bool = False) -> str:

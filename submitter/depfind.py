@@ -15,25 +15,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from submitter.blendfile import BlendFileError
-from submitter.deps import Reference, read_references
+from submitter.deps import Dependency, Reference, is_windows_path, read_references
 
-_WINDOWS_PATH = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+)(\D*)$")
-
-
-@dataclass(frozen=True)
-class Dependency:
-    referrer: Path  # the .blend (main or library) whose data holds the path
-    reference: Reference
-    path: Path | None  # resolved absolute local path (a file, or for "bake" a folder)
-    files: tuple[Path, ...]  # every local file it needs (each frame, tile, file of a folder)
-    status: str  # "found" | "missing" | "packed"
-    size: int  # total bytes of `files`
-    absent: tuple[Path, ...] = ()  # expected files not on disk (a UDIM tile, a sequence's)
 
 
 def find_dependencies(blend: Path, *, frames: tuple[int, ...] | None = None) -> list[Dependency]:
@@ -54,24 +41,6 @@ def find_dependencies(blend: Path, *, frames: tuple[int, ...] | None = None) -> 
                 seen.add(library)
                 queue.append(library)
     return found
-
-
-def why_missing(dependency: Dependency) -> str:
-    """One line saying why a missing dependency is missing."""
-    written = dependency.reference.written
-    if is_windows_path(written) and os.name != "nt":
-        return f"{written} was written on Windows; this machine cannot open that path"
-    if dependency.absent:
-        return "no file " + ", ".join(str(p) for p in dependency.absent)
-    if dependency.reference.sequence:
-        return f"no file of the numbered series {dependency.path}"
-    if dependency.reference.kind == "bake":
-        return f"no folder {dependency.path} (bake it, or copy the baked files there)"
-    return f"no file {dependency.path}"
-
-
-def is_windows_path(written: str) -> bool:
-    return bool(_WINDOWS_PATH.match(written))
 
 
 def _resolve_all(referrer: Path, *, is_main: bool) -> list[Dependency]:

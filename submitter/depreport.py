@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from entrypoint.errors import BadInput
-from submitter.depfind import Dependency, why_missing
+from submitter.deps import Dependency, why_missing
 
 JSON_FORMAT = 1
 _FRAMES = re.compile(r"^(-?\d+)(?:-(-?\d+))?$")

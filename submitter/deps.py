@@ -13,10 +13,12 @@ Only a file's own (local) IDs are read: a linked ID's paths are in its library, 
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from submitter.blendfile import BlendData, BlendFileError, Block, read_blend_data
 from submitter.sdna import SdnaError
@@ -268,3 +270,35 @@ def _join(folder: str, name: str) -> str:
 
 def _c_string(data: bytes) -> str:
     return data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+
+
+_WINDOWS_PATH = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")
+
+
+@dataclass(frozen=True)
+class Dependency:
+    referrer: Path  # the .blend (main or library) whose data holds the path
+    reference: Reference
+    path: Path | None  # resolved absolute local path (a file, or for "bake" a folder)
+    files: tuple[Path, ...]  # every local file it needs (each frame, tile, file of a folder)
+    status: str  # "found" | "missing" | "packed"
+    size: int  # total bytes of `files`
+    absent: tuple[Path, ...] = ()  # expected files not on disk (a UDIM tile, a sequence's)
+
+
+def why_missing(dependency: Dependency) -> str:
+    """One line saying why a missing dependency is missing."""
+    written = dependency.reference.written
+    if is_windows_path(written) and os.name != "nt":
+        return f"{written} was written on Windows; this machine cannot open that path"
+    if dependency.absent:
+        return "no file " + ", ".join(str(p) for p in dependency.absent)
+    if dependency.reference.sequence:
+        return f"no file of the numbered series {dependency.path}"
+    if dependency.reference.kind == "bake":
+        return f"no folder {dependency.path} (bake it, or copy the baked files there)"
+    return f"no file {dependency.path}"
+
+
+def is_windows_path(written: str) -> bool:
+    return bool(_WINDOWS_PATH.match(written))

@@ -23,7 +23,7 @@ from entrypoint import encode_plan, previews, video
 from entrypoint.errors import BadInput, Terminated, TransientFailure
 from entrypoint.framecheck import FrameProblems, Unreadable, check_extension, image_size
 from entrypoint.frames import parse_frame_name
-from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR
+from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, preview_names
 from entrypoint.manifest import SceneRecord, scene_record
 from entrypoint.settings import StitchSettings
 from entrypoint.storage import Location, parse_location
@@ -68,8 +68,9 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     with tempfile.TemporaryDirectory(prefix="blendbatch-stitch-") as tmp:
         work = Path(tmp)
         out = work / name
+        frames = encode_plan.piped_frames(record.extension, record.rate)
         command = encode_plan.encode_command(
-            video.ffmpeg_exe(), record.extension, record.rate, codec, settings.crf, str(out)
+            video.ffmpeg_exe(), frames, codec, settings.crf, str(out)
         )
         encoder = None if check_only else video.Encoder(command)
         try:
@@ -250,10 +251,12 @@ def _fetch_in_order(
 
 def _make_previews(fed: Fed, record: SceneRecord, work: Path, video_name: str) -> tuple[Path, Path]:
     ext = record.extension
-    poster_name, sheet_name = previews.preview_names(video_name)
+    poster_name, sheet_name = preview_names(video_name)
     poster_frame = work / f"poster.{ext}"
     poster_frame.write_bytes(fed.kept[previews.poster_index(len(record.frames))][1])
-    video.still_jpeg(poster_frame, work / poster_name)
+    video.make_picture(
+        previews.poster_command(video.ffmpeg_exe(), str(poster_frame), str(work / poster_name))
+    )
     plan = previews.sheet_plan(record.frames, fed.width, fed.height)
     tiles = work / "sheet"
     tiles.mkdir()
@@ -264,7 +267,8 @@ def _make_previews(fed: Fed, record: SceneRecord, work: Path, video_name: str) -
         shown.append(frame)
     # Label each tile with the frame it really shows (a held frame shows an earlier one).
     plan = previews.SheetPlan(**{**plan.__dict__, "labels": tuple(shown)})
-    video.still_jpeg(tiles / f"%03d.{ext}", work / sheet_name, plan.filter())
+    pattern, sheet = str(tiles / f"%03d.{ext}"), str(work / sheet_name)
+    video.make_picture(previews.sheet_command(video.ffmpeg_exe(), plan, pattern, sheet))
     return work / poster_name, work / sheet_name
 
 

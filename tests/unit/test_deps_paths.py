@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from entrypoint.errors import BadInput
-from submitter.depfind import Dependency, _local_path, _tile_path, is_windows_path, why_missing
+from submitter.depfind import _local_path, _tile_path
 from submitter.depreport import parse_frames, summary
-from submitter.deps import Reference
+from submitter.deps import Dependency, Reference, is_windows_path, why_missing
 
 
 @pytest.mark.parametrize(

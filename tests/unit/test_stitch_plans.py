@@ -4,8 +4,15 @@ from fractions import Fraction
 
 import pytest
 
-from entrypoint import encode_plan, previews
-from entrypoint.encode_plan import DecodedVideo, encode_command, output_name, pick_codec
+from entrypoint import encode_plan, layout, previews
+from entrypoint.encode_plan import (
+    DecodedVideo,
+    encode_command,
+    numbered_frames,
+    output_name,
+    pick_codec,
+    piped_frames,
+)
 from entrypoint.errors import BadInput
 from entrypoint.framecheck import FrameProblems, Unreadable, check_extension, image_size
 from tests.stitch_kit import png_bytes
@@ -54,23 +61,58 @@ def test_exr_and_other_formats_are_refused_with_the_fix():
     assert "PNG or JPEG" in check_extension("tif")
 
 
+# Pad to even sizes, then RGB -> YUV with the BT.709 matrix: the same for every codec.
+TO_VIDEO = "[0]pad=ceil(iw/2)*2:ceil(ih/2)*2[s0];[s0]scale=out_color_matrix=bt709:out_range=tv[s1]"
+BT709 = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709"]
+QUIET_REPLACE = ["-hide_banner", "-loglevel", "error", "-y"]
+
+
 def test_the_h264_command_reads_stdin_at_the_exact_rate():
+    frames = piped_frames("png", Fraction(24000, 1001))
+    command = encode_command("ffmpeg", frames, pick_codec("h264"), None, "o.mp4")
+    assert command == [
+        "ffmpeg", "-f", "png_pipe", "-framerate", "24000/1001", "-i", "-",
+        "-filter_complex", TO_VIDEO, "-map", "[s1]",
+        "-c:v", "libx264", *BT709, "-crf", "18", "-movflags", "+faststart",
+        "-pix_fmt", "yuv420p", "o.mp4", *QUIET_REPLACE,
+    ]  # fmt: skip
+
+
+def test_numbered_jpegs_start_at_their_first_number_and_h265_is_tagged_for_apple():
+    frames = numbered_frames("f/%04d.jpg", 7, Fraction(25))
+    command = encode_command("ffmpeg", frames, pick_codec("h265"), 28, "o.mp4")
+    assert command == [
+        "ffmpeg", "-framerate", "25/1", "-start_number", "7", "-i", "f/%04d.jpg",
+        "-filter_complex", TO_VIDEO, "-map", "[s1]",
+        "-c:v", "libx265", *BT709, "-crf", "28", "-movflags", "+faststart",
+        "-pix_fmt", "yuv420p", "-tag:v", "hvc1", "-x265-params", "log-level=error",
+        "o.mp4", *QUIET_REPLACE,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("codec", "out", "options"),
+    [
+        ("prores", "o.mov", ["-c:v", "prores_ks", *BT709, "-pix_fmt", "yuv422p10le",
+                             "-profile:v", "3"]),
+        ("vp9", "o.webm", ["-b:v", "0", "-c:v", "libvpx-vp9", *BT709, "-crf", "31",
+                           "-pix_fmt", "yuv420p", "-row-mt", "1"]),
+    ],
+    ids=["prores", "vp9"],
+)  # fmt: skip
+def test_each_codec_brings_its_own_flags(codec, out, options):
     command = encode_command(
-        "ffmpeg", "png", Fraction(24000, 1001), pick_codec("h264"), None, "o.mp4"
+        "ffmpeg", piped_frames("jpg", Fraction(30)), pick_codec(codec), None, out
     )
     assert command == [
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "png_pipe", "-framerate", "24000/1001", "-i", "-",
-        "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2,scale=out_color_matrix=bt709:out_range=tv",
-        "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p",
-        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
-        "-movflags", "+faststart", "o.mp4",
+        "ffmpeg", "-f", "jpeg_pipe", "-framerate", "30/1", "-i", "-",
+        "-filter_complex", TO_VIDEO, "-map", "[s1]", *options, out, *QUIET_REPLACE,
     ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("codec", "crf", "expected"),
-    [("h264", 23, ["-crf", "23"]), ("vp9", None, ["-crf", "31"]), ("prores", None, [])],
+    [("h264", 23, {"crf": 23}), ("vp9", None, {"crf": 31}), ("prores", None, {})],
     ids=["h264-23", "vp9-default", "prores-none"],
 )
 def test_quality_follows_the_codec(codec, crf, expected):
@@ -141,6 +183,39 @@ def test_the_sheet_spreads_12_frames_from_first_to_last():
 def test_a_short_sheet_has_one_tile_per_frame():
     plan = previews.sheet_plan((5, 6, 7), 63, 35)
     assert (plan.picks, plan.columns, plan.rows, plan.tile_width) == ((0, 1, 2), 3, 1, 64)
+
+
+def test_the_sheet_command_tiles_scales_and_labels_each_tile():
+    plan = previews.sheet_plan((7,), 63, 35)
+    command = previews.sheet_command("ffmpeg", plan, "t/%03d.png", "s.jpg")
+    grid = "[0]scale=64:36[s0];[s0]tile=1x1:color=0x202020:margin=4:padding=4[s1];"
+    # the backing box at the tile's bottom-left, then segments a, b, c of a "7"
+    labels = (
+        "[s1]drawbox=8:8:18:26:black@0.7:t=fill[s2];[s2]drawbox=12:12:10:3:white:t=fill[s3];"
+        "[s3]drawbox=19:12:3:9:white:t=fill[s4];[s4]drawbox=19:21:3:9:white:t=fill[s5]"
+    )
+    assert command == [
+        "ffmpeg", "-start_number", "0", "-i", "t/%03d.png",
+        "-filter_complex", grid + labels, "-map", "[s5]",
+        "-frames:v", "1", "-q:v", "3", "-update", "1", "s.jpg", *QUIET_REPLACE,
+    ]  # fmt: skip
+
+
+def test_the_poster_is_one_jpeg_of_one_frame():
+    assert previews.poster_command("ffmpeg", "p.png", "o.poster.jpg") == [
+        "ffmpeg", "-i", "p.png", "-frames:v", "1", "-q:v", "3", "-update", "1", "o.poster.jpg",
+        *QUIET_REPLACE,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("video", "poster", "sheet"),
+    [("output.mp4", "output.poster.jpg", "output.sheet.jpg"),
+     ("shot.v2.webm", "shot.v2.poster.jpg", "shot.v2.sheet.jpg")],
+    ids=["default", "named"],
+)  # fmt: skip
+def test_the_previews_are_named_after_the_video(video, poster, sheet):
+    assert layout.preview_names(video) == (poster, sheet)
 
 
 def test_labels_are_seven_segment_boxes():
