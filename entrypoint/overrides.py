@@ -153,7 +153,6 @@ ROWS: tuple[Row, ...] = (
         default="auto",
     ),
 )
-ROW = {row.name: row for row in ROWS}
 PIXEL_FIELDS: tuple[str, ...] = tuple(row.name for row in ROWS if row.pixels)
 # What every render pins whatever the rows say: one image file per frame, never a video.
 ALWAYS_READ_BACK = {"media_type": "IMAGE"}
