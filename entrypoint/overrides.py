@@ -152,6 +152,13 @@ ROWS: tuple[Row, ...] = (
         choices=DEVICES,
         default="auto",
     ),
+    Row(
+        "denoise",
+        bool,
+        "denoise Cycles renders (default: the scene's setting)",
+        pixels=True,
+        reads_back_as="denoise",
+    ),
 )
 PIXEL_FIELDS: tuple[str, ...] = tuple(row.name for row in ROWS if row.pixels)
 # What every render pins whatever the rows say: one image file per frame, never a video.

@@ -187,6 +187,16 @@ def _set_threads(scene, threads: int) -> None:
     scene.render.threads = threads
 
 
+def _set_denoise(scene, on: bool) -> None:
+    if scene.render.engine != "CYCLES":
+        raise BadInput(f"--denoise applies to Cycles, not {scene.render.engine}: drop it")
+    scene.cycles.use_denoising = on
+
+
+def _denoise(scene) -> bool | None:
+    return scene.cycles.use_denoising if scene.render.engine == "CYCLES" else None
+
+
 @dataclass(frozen=True)
 class Setter:
     apply: Callable[[Any, Any], None]  # (scene, value)
@@ -204,6 +214,7 @@ SETTERS: dict[str, Setter] = {
         _set_threads,
         lambda scene: scene.render.threads if scene.render.threads_mode == "FIXED" else None,
     ),
+    "denoise": Setter(_set_denoise, _denoise),
 }
 
 
