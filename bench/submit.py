@@ -39,7 +39,7 @@ bpy.ops.wm.save_as_mainfile(filepath=sys.argv[-1], compress=False)
 def bytes_to_learn_frames(blend: Path) -> tuple[int, int, str]:
     import boto3
 
-    from submitter import aws, pipeline
+    from submitter import aws, pipeline, plan
 
     boto3.client("s3").create_bucket(Bucket="bench")
     boto3.client("s3").upload_file(str(blend), "bench", "big.blend")
@@ -49,7 +49,8 @@ def bytes_to_learn_frames(blend: Path) -> tuple[int, int, str]:
         "after-call.s3.GetObject",
         lambda http_response, **_: received.append(int(http_response.headers["Content-Length"])),
     )
-    count = pipeline.frame_count("s3://bench/big.blend", None, None, None, None, dry_run=False)
+    info = pipeline.blend_info("s3://bench/big.blend", None, dry_run=False)
+    count = plan.count_frames(info, None, None, None)
     return sum(received), count, f"{len(received)} GET"
 
 
@@ -76,13 +77,14 @@ def queue() -> tuple[str, str]:
 def submit_seconds(job_queue: str, definition: str, run: int) -> float:
     from submitter import batch, plan
 
-    sub = plan.Submission(
+    render = plan.RenderPlan(
         name=f"bench{run}", input_uri="s3://bench/big.blend", output_uri="s3://bench/out",
-        frames_per_job=1, frame_count=10_000, queue=job_queue, job_definition=definition,
+        frames_per_job=1, frame_count=10_000,
     )  # fmt: skip
-    plan.validate(sub)
+    options = plan.BatchOptions(queue=job_queue, job_definition=definition)
+    plan.validate(render, options)
     began = time.perf_counter()
-    batch.submit(sub)
+    batch.submit(render, options)
     return time.perf_counter() - began
 
 

@@ -13,8 +13,8 @@ import socket
 import sys
 from collections.abc import Callable
 
+from entrypoint import overrides
 from entrypoint.errors import BadInput, BlendbatchError
-from entrypoint.overrides import Overrides, device_word, engine_id, format_id
 from entrypoint.settings import RenderSettings, StitchSettings
 
 log = logging.getLogger("entrypoint")
@@ -34,16 +34,7 @@ def _render(args: argparse.Namespace) -> None:
             host=socket.gethostname(),
             narrow_start=args.start,
             narrow_end=args.end,
-            overrides=Overrides(
-                scene=args.scene,
-                camera=args.camera,
-                engine=None if args.engine is None else engine_id(args.engine),
-                samples=args.samples,
-                resolution_percent=args.resolution_percent,
-                file_format=format_id(args.format),
-                threads=args.threads,
-                device=device_word(args.device),
-            ),
+            overrides=overrides.from_options(vars(args)),
             allow_scripts=args.allow_scripts,
             deps_uri=args.deps,
             input_etag=args.input_etag,
@@ -134,18 +125,12 @@ def _add_render_options(render: argparse.ArgumentParser) -> None:
     add = render.add_argument
     add("--start", type=int, help="render only scene frames from this one on")
     add("--end", type=int, help="render only scene frames up to this one")
-    add("--scene", help="the scene to render (default: the file's active scene)")
-    add("--camera", help="the camera object to render through (default: the scene's)")
-    add("--engine", help="cycles, eevee or workbench (default: the scene's)")
-    add("--samples", type=int, help="render samples (Cycles, EEVEE)")
-    add("--resolution-percent", type=int, help="scale of the scene's resolution, 1-1000")
-    add("--format", default="PNG", help="frame format: PNG (default), JPEG or OpenEXR")
-    add("--threads", type=int, help="render threads (default: Blender's automatic count)")
-    add(
-        "--device",
-        default="auto",
-        help="cpu, cuda, optix, hip, oneapi or auto (default: the best GPU found, else CPU)",
-    )
+    for row in overrides.ROWS:
+        if row.kind is bool:
+            add(row.option, dest=row.name, action=argparse.BooleanOptionalAction, help=row.help)
+        else:
+            metavar = "|".join(row.choices) if row.choices else None
+            add(row.option, dest=row.name, type=row.kind, metavar=metavar, help=row.help)
     add(
         "--allow-scripts",
         action="store_true",

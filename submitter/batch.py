@@ -13,18 +13,18 @@ from submitter.aws import aws_errors, client
 DESCRIBE_LIMIT = 100
 
 
-def submit(sub: plan.Submission) -> list[dict]:
+def submit(render_plan: plan.RenderPlan, options: plan.BatchOptions) -> list[dict]:
     """Submit render then stitch; returns `[{jobName, jobId, jobArn}, ...]`, render first.
 
     SubmitJob has no idempotency token, so a stitch refused after the render was accepted is
     reported with the render's id and how to cancel it, never resubmitted blindly.
     """
     batch = client("batch")
-    with aws_errors(f"job queue {sub.queue}"):
-        render = batch.submit_job(**plan.render_request(sub))
+    with aws_errors(f"job queue {options.queue}"):
+        render = batch.submit_job(**plan.render_request(render_plan, options))
     try:
-        with aws_errors(f"job queue {sub.stitch_queue or sub.queue}"):
-            stitch = batch.submit_job(**plan.stitch_request(sub, render["jobId"]))
+        with aws_errors(f"job queue {options.stitch_queue or options.queue}"):
+            stitch = batch.submit_job(**plan.stitch_request(render_plan, options, render["jobId"]))
     except BlendbatchError as error:
         raise type(error)(
             f"the render job {render['jobId']} ({render['jobName']}) was submitted but the "

@@ -6,6 +6,7 @@ Exit codes: 0 done, 2 bad input (fix the command), 1 a failure worth retrying.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -18,6 +19,7 @@ from typing import Annotated
 import typer
 
 from entrypoint.errors import BadInput, BlendbatchError
+from entrypoint.overrides import Overrides
 from submitter import blendfile, jobdef, options, plan
 
 app = typer.Typer(
@@ -46,6 +48,7 @@ Opt = typer.Option
 
 @app.command()
 @_edge
+@options.with_overrides
 def submit(
     input_uri: Annotated[str, Opt("-i", "--input", help="the .blend in S3: s3://BUCKET/KEY")],
     output_uri: Annotated[
@@ -64,14 +67,7 @@ def submit(
     step: Annotated[
         int | None, Opt("--step", help="frame_step of an s3:// input (read from --upload)")
     ] = None,
-    scene: options.Scene = None,
-    engine: options.Engine = None,
-    samples: options.Samples = None,
-    resolution_percent: options.ResolutionPercent = None,
-    format: options.Format = None,
-    threads: options.Threads = None,
-    camera: options.Camera = None,
-    device: options.Device = None,
+    overrides: Overrides = options.FROM_TABLE,
     allow_scripts: options.AllowScripts = False,
     codec: options.Codec = options.DEFAULT_CODEC,
     crf: options.Crf = None,
@@ -96,48 +92,41 @@ def submit(
         raise BadInput(f"--step {step}: give 1 or more")
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
-    count = pipeline.frame_count(
-        input_uri, str(upload) if upload else None, scene, step, frame_range, dry_run=dry_run
-    )
-    sub = plan.Submission(
+    info = pipeline.blend_info(input_uri, str(upload) if upload else None, dry_run=dry_run)
+    render = plan.RenderPlan(
         name=name,
         input_uri=input_uri,
         output_uri=output_uri,
         frames_per_job=frames_per_job,
-        frame_count=count,
-        queue=queue,
-        job_definition=job_definition,
+        frame_count=plan.count_frames(info, overrides.scene, step, frame_range),
         frame_range=frame_range,
-        scene=scene,
-        render_args=options.render_args(
-            engine=engine,
-            samples=samples,
-            resolution_percent=resolution_percent,
-            format=format,
-            threads=threads,
-            camera=camera,
-            device=device,
-            allow_scripts=allow_scripts,
-        ),
+        overrides=overrides,
+        allow_scripts=allow_scripts,
         stitch_args=stitch_args,
         video_name=video,
+    )
+    batch_options = plan.BatchOptions(
+        queue=queue,
+        job_definition=job_definition,
         stitch_queue=stitch_queue,
         attempts=attempts,
         timeout_seconds=timeout,
         tags=plan.parse_pairs(tag or [], "--tag"),
         environment=plan.parse_pairs(env or [], "--env"),
     )
-    plan.validate(sub)
+    plan.validate(render, batch_options)
     if dry_run:
-        typer.echo(json.dumps(plan.dry_run(sub), indent=2))
+        typer.echo(json.dumps(plan.dry_run(render, batch_options), indent=2))
         return
-    jobs = pipeline.submit(sub, str(upload) if upload else None, _warn)
+    jobs = pipeline.submit(render, batch_options, str(upload) if upload else None, _warn)
     # `JOB_IDS=$(blendbatch submit ...)` and `| jq -r '.[0].jobId'` work as in the workshop.
     if as_json or not sys.stdout.isatty():
         typer.echo(json.dumps(jobs))
         return
-    typer.echo(f"render {jobs[0]['jobId']} ({sub.array_size} children, {count} frames)")
-    typer.echo(f"stitch {jobs[1]['jobId']} -> {sub.output_root}/{sub.video_name}")
+    typer.echo(
+        f"render {jobs[0]['jobId']} ({render.array_size} children, {render.frame_count} frames)"
+    )
+    typer.echo(f"stitch {jobs[1]['jobId']} -> {render.output_root}/{render.video_name}")
     typer.echo(f"follow: blendbatch watch {jobs[0]['jobId']}")
 
 
@@ -210,6 +199,7 @@ def cancel(job_id: Annotated[str, typer.Argument(help="the render or the stitch 
 
 @app.command()
 @_edge
+@options.with_overrides
 def run(
     input_path: Annotated[Path, Opt("-i", "--input", help="a local .blend")],
     output_dir: Annotated[
@@ -219,14 +209,7 @@ def run(
     name: Annotated[str, Opt("-n", "--name", help="run name, also the output folder")] = "render",
     workers: Annotated[int, Opt("-w", "--workers", help="children at a time (default: cores)")] = 0,
     frames: options.Frames = None,
-    scene: options.Scene = None,
-    engine: options.Engine = None,
-    samples: options.Samples = None,
-    resolution_percent: options.ResolutionPercent = None,
-    format: options.Format = None,
-    threads: options.Threads = None,
-    camera: options.Camera = None,
-    device: options.Device = None,
+    overrides: Overrides = options.FROM_TABLE,
     allow_scripts: options.AllowScripts = False,
     codec: options.Codec = options.DEFAULT_CODEC,
     crf: options.Crf = None,
@@ -238,34 +221,25 @@ def run(
 
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
-    picked = blendfile.pick_scene(blendfile.read_blend_file(input_path), scene)
+    info = blendfile.read_blend_file(input_path)
     workers = workers or os.cpu_count() or 1
-    sub = plan.Submission(
+    if overrides.threads is None:
+        # Children share the cores: without a count each would start one thread per core.
+        overrides = dataclasses.replace(overrides, threads=max(1, (os.cpu_count() or 1) // workers))
+    render = plan.RenderPlan(
         name=name,
         input_uri=str(input_path.resolve()),
         output_uri=str(output_dir.resolve()),
         frames_per_job=frames_per_job,
-        frame_count=plan.planned_frames(picked, None, frame_range),
-        queue="local",
-        job_definition="local",
+        frame_count=plan.count_frames(info, overrides.scene, None, frame_range),
         frame_range=frame_range,
-        scene=scene,
-        render_args=options.render_args(
-            engine=engine,
-            samples=samples,
-            resolution_percent=resolution_percent,
-            format=format,
-            # Children share the cores: without a count each would start one thread per core.
-            threads=threads or max(1, (os.cpu_count() or 1) // workers),
-            camera=camera,
-            device=device,
-            allow_scripts=allow_scripts,
-        ),
+        overrides=overrides,
+        allow_scripts=allow_scripts,
         stitch_args=stitch_args,
         video_name=video,
     )
-    plan.validate(sub)
-    result = run_local(sub, workers, typer.echo)
+    plan.check(render)
+    result = run_local(render, workers, typer.echo)
     typer.echo(f"video: {result}")
 
 

@@ -1,12 +1,14 @@
-"""Run a submission's plan on this machine: the render children as processes, then stitch.
+"""Run a render plan on this machine: the render children as processes, then stitch.
 
 Each child is exactly what AWS Batch would run: `python -m entrypoint render ...` with
-`AWS_BATCH_JOB_ARRAY_INDEX` set, so the local path exercises the container's contract.
+`AWS_BATCH_JOB_ARRAY_INDEX` set, so the local path exercises the container's contract. Each
+child's exact command opens its log and is said on the console, ready to run again by hand.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -30,17 +32,17 @@ class ChildResult:
     log: Path
 
 
-def run_local(sub: plan.Submission, workers: int, say: Callable[[str], None]) -> Path:
+def run_local(render: plan.RenderPlan, workers: int, say: Callable[[str], None]) -> Path:
     """Render every slice with `workers` processes at a time, then stitch; returns the video."""
-    root = Path(sub.output_root)
+    root = Path(render.output_root)
     (root / LOGS_DIR).mkdir(parents=True, exist_ok=True)
-    count = sub.array_size
-    say(f"rendering {sub.frame_count} frames in {count} slices, {workers} at a time -> {root}")
+    count = render.array_size
+    say(f"rendering {render.frame_count} frames in {count} slices, {workers} at a time -> {root}")
     began = time.monotonic()
     failures = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: set[Future] = {
-            pool.submit(_child, plan.render_command(sub), root, f"render-{i:05d}", i)
+            pool.submit(_child, plan.render_command(render), root, f"render-{i:05d}", i, say)
             for i in range(count)
         }
         done_children, shown = 0, -1
@@ -59,26 +61,34 @@ def run_local(sub: plan.Submission, workers: int, say: Callable[[str], None]) ->
                 )
             frames = _frames_present(root)
             if frames != shown:
-                say(f"  frames {frames}/{sub.frame_count}")
+                say(f"  frames {frames}/{render.frame_count}")
                 shown = frames
     if failures:
         raise _failure(failures)
     say(f"rendered in {time.monotonic() - began:.1f} s; stitching")
-    result = _child(plan.stitch_command(sub), root, "stitch", None)
+    result = _child(plan.stitch_command(render), root, "stitch", None, say)
     if result.exit_code != 0:
         raise _failure([result])
-    return root / sub.video_name
+    return root / render.video_name
 
 
-def _child(command: list[str], root: Path, label: str, index: int | None) -> ChildResult:
+def _child(
+    command: list[str], root: Path, label: str, index: int | None, say: Callable[[str], None]
+) -> ChildResult:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_BATCH_JOB_")}
+    argv = [sys.executable, "-m", "entrypoint", *command]
+    shown = shlex.join(argv)
     if index is not None:
         env["AWS_BATCH_JOB_ARRAY_INDEX"] = str(index)
+        shown = f"AWS_BATCH_JOB_ARRAY_INDEX={index} {shown}"
     log = root / LOGS_DIR / f"{label}.log"
+    say(f"  {label}: {shown}")
     began = time.monotonic()
     with log.open("w") as sink:
+        sink.write(f"$ {shown}\n")
+        sink.flush()
         code = subprocess.run(
-            [sys.executable, "-m", "entrypoint", *command],
+            argv,
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -123,7 +133,8 @@ def _missing_data_lines(log: Path) -> list[str]:
 
 
 def _last_error_line(log: Path) -> str:
-    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    output = log.read_text(errors="replace").splitlines()[1:]  # after the command line
+    lines = [ln for ln in output if ln.strip()]
     errors = [ln for ln in lines if " ERROR " in ln]
     text = (errors or lines or ["(no output)"])[-1]
     return text.split(": ", 1)[-1] if " ERROR " in text else text

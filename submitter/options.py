@@ -1,29 +1,26 @@
 """Options `submit` and `run` share, and how they become the children's arguments.
 
-The render overrides and the stitch options are passed through to `python -m entrypoint`;
-the stitch options are checked here first, so a bad one fails before any job exists.
+The render overrides come from the one override table (`entrypoint.overrides.ROWS`): the
+`with_overrides` decorator gives a command one typer option per row and hands it one checked
+`Overrides`, so a bad value fails with the child's own message before any job or process
+exists. The stitch options are checked here first for the same reason.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
-from entrypoint import encode_plan
+from entrypoint import encode_plan, overrides
 
 Opt = typer.Option
 DEFAULT_CODEC = "h264"
 
 Frames = Annotated[str | None, Opt("--frames", help="scene frames A-B to render")]
-Scene = Annotated[str | None, Opt("--scene", help="scene name (default: saved active)")]
-Engine = Annotated[str | None, Opt("--engine", help="cycles, eevee or workbench")]
-Samples = Annotated[int | None, Opt("--samples", help="render samples")]
-ResolutionPercent = Annotated[int | None, Opt("--resolution-percent", help="1-1000")]
-Format = Annotated[str | None, Opt("--format", help="PNG (default), JPEG or OpenEXR")]
-Threads = Annotated[int | None, Opt("--threads", help="render threads per child")]
-Camera = Annotated[str | None, Opt("--camera", help="camera object to render through")]
-Device = Annotated[str | None, Opt("--device", help="cpu, cuda, optix, hip, oneapi or auto")]
 AllowScripts = Annotated[bool, Opt("--allow-scripts", help="run the file's Python (trusted)")]
 Codec = Annotated[str, Opt("--codec", help="h264, h265 (.mp4), prores (.mov), vp9 (.webm)")]
 Crf = Annotated[int | None, Opt("--crf", help="constant quality, lower is better")]
@@ -34,17 +31,42 @@ AllowGaps = Annotated[
     bool, Opt("--allow-gaps", help="hold the previous frame where one is missing (said loudly)")
 ]
 
+# The default of a command's `overrides` parameter, which `with_overrides` replaces.
+FROM_TABLE = overrides.Overrides()
 
-def render_args(**options: object) -> tuple[str, ...]:
-    """Render overrides for `python -m entrypoint render`, in a fixed order."""
-    args: list[str] = []
-    for name, value in options.items():
-        flag = "--" + name.replace("_", "-")
-        if value is True:
-            args.append(flag)
-        elif value is not None and value is not False:
-            args += [flag, str(value)]
-    return tuple(args)
+
+def _typer_option(row: overrides.Row) -> Any:
+    if row.kind is bool:
+        return Annotated[bool | None, Opt(f"{row.option}/--no-{row.option[2:]}", help=row.help)]
+    metavar = "|".join(row.choices) if row.choices else None
+    return Annotated[row.kind | None, Opt(row.option, help=row.help, metavar=metavar)]
+
+
+def with_overrides(command: Callable) -> Callable:
+    """Replace `command`'s `overrides` parameter by one option per override row.
+
+    typer reads the options from `inspect.signature`, so the wrapper shows it the generated
+    signature; every parameter becomes keyword-only, as click passes them all by name.
+    """
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params: list[inspect.Parameter] = []
+    for param in inspect.signature(command, eval_str=True).parameters.values():
+        if param.name == "overrides":
+            params += [
+                inspect.Parameter(row.name, keyword, default=None, annotation=_typer_option(row))
+                for row in overrides.ROWS
+            ]
+        else:
+            params.append(param.replace(kind=keyword))
+
+    @functools.wraps(command)
+    def wrapper(**options: Any) -> Any:
+        values = {row.name: options.pop(row.name) for row in overrides.ROWS}
+        return command(**options, overrides=overrides.from_options(values))
+
+    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {param.name: param.annotation for param in params}
+    return wrapper
 
 
 def stitch_args(

@@ -6,54 +6,48 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from entrypoint.errors import BadInput, BlendbatchError
-from entrypoint.frames import scene_frames
 from submitter import blendfile, plan, progress
 
 
-def frame_count(
-    input_uri: str,
-    upload: str | None,
-    scene: str | None,
-    step: int | None,
-    frames: tuple[int, int] | None,
-    *,
-    dry_run: bool,
-) -> int:
-    """Frames the render will produce, from the local file (read whole), else a prefix of the
-    S3 object (one ranged GET), else for a dry run from --frames alone."""
+def blend_info(input_uri: str, upload: str | None, *, dry_run: bool) -> blendfile.BlendInfo | None:
+    """The .blend's scenes, from the local file (read whole), else a prefix of the S3 object
+    (one ranged GET); None for a dry run, which calls nothing."""
     if upload:
-        info = blendfile.read_blend_file(upload)
-    elif dry_run:
-        if frames is None:
-            raise BadInput(
-                "a dry run does not read the .blend in S3: pass --frames A-B (and --step), "
-                "or --upload LOCAL.blend"
-            )
-        return len(scene_frames(frames[0], frames[1], step or 1))
-    else:
-        from submitter import aws
+        return blendfile.read_blend_file(upload)
+    if dry_run:
+        return None
+    from submitter import aws
 
-        prefix = aws.read_prefix(input_uri, blendfile.PREFIX_BYTES)
-        try:
-            info = blendfile.read_blend_info(prefix, complete=False)
-        except blendfile.BlendFileError as error:
-            raise blendfile.BlendFileError(f"{input_uri}: {error}") from None
-    return plan.planned_frames(blendfile.pick_scene(info, scene), step, frames)
+    prefix = aws.read_prefix(input_uri, blendfile.PREFIX_BYTES)
+    try:
+        return blendfile.read_blend_info(prefix, complete=False)
+    except blendfile.BlendFileError as error:
+        raise blendfile.BlendFileError(f"{input_uri}: {error}") from None
 
 
-def submit(sub: plan.Submission, upload: str | None, warn: Callable[[str], None]) -> list[dict]:
+def submit(
+    render: plan.RenderPlan,
+    batch_options: plan.BatchOptions,
+    upload: str | None,
+    warn: Callable[[str], None],
+) -> list[dict]:
     """Upload (if asked), submit both jobs, then record them next to the output."""
     from submitter import aws, batch
 
     if upload:
-        aws.split_s3_uri(sub.input_uri)
-        aws.upload_file(upload, sub.input_uri)
-    jobs = batch.submit(sub)
+        aws.split_s3_uri(render.input_uri)
+        aws.upload_file(upload, render.input_uri)
+    jobs = batch.submit(render, batch_options)
     render_id, stitch_id = jobs[0]["jobId"], jobs[1]["jobId"]
     try:
         aws.put_json(
-            progress.record_uri(sub.output_root, render_id),
-            progress.record(render_id, stitch_id, sub.output_root, plan.render_request(sub)),
+            progress.record_uri(render.output_root, render_id),
+            progress.record(
+                render_id,
+                stitch_id,
+                render.output_root,
+                plan.render_request(render, batch_options),
+            ),
         )
     except BlendbatchError as error:
         # Both jobs run regardless; only finding the stitch from the render id needs the record.

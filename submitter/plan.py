@@ -1,7 +1,8 @@
-"""A submission -> the two AWS Batch `submit_job` requests, as plain data.
+"""A render plan (what to render) and, for AWS Batch, the two `submit_job` requests, as data.
 
-Pure: imports no bpy, boto3 or ffmpeg. What `--dry-run` prints is exactly what `batch.py`
-sends, so tests assert the whole plan here.
+Pure: imports no bpy, boto3 or subprocess. `RenderPlan` is what `submit` and `run` share; the
+Batch job options and AWS's limits apply to `submit` alone. What `--dry-run` prints is exactly
+what `batch.py` sends, so tests assert the whole plan here.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from entrypoint import overrides as render_overrides
 from entrypoint.errors import BadInput
 from entrypoint.frames import check_frames_per_job, scene_frames, slice_count
-from submitter import jobdef
+from entrypoint.overrides import Overrides
+from submitter import blendfile, jobdef
 
 MAX_ARRAY_SIZE = 10_000
 MAX_TAGS = 50
@@ -24,31 +27,25 @@ STITCH_SUFFIX = "-stitch"
 
 
 @dataclass(frozen=True)
-class Submission:
+class RenderPlan:
+    """What to render and stitch, wherever it runs."""
+
     name: str
     input_uri: str
     output_uri: str
     frames_per_job: int
     frame_count: int
-    queue: str
-    job_definition: str
     # Scene frames to render (`--frames A-B`), passed to render as --start/--end; None: all.
     frame_range: tuple[int, int] | None = None
-    scene: str | None = None
-    # Render overrides, passed through verbatim: ("--samples", "64", "--allow-scripts", ...).
-    render_args: tuple[str, ...] = ()
+    overrides: Overrides = field(default_factory=Overrides)
+    allow_scripts: bool = False
     # Stitch options, passed through verbatim (`--codec`, `--name`, ...), and the video's name.
     stitch_args: tuple[str, ...] = ()
     video_name: str = "output.mp4"
-    stitch_queue: str | None = None
-    attempts: int | None = None
-    timeout_seconds: int | None = None
-    tags: dict[str, str] = field(default_factory=dict)
-    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def output_root(self) -> str:
-        """Each submission writes under its own name: `<output>/<name>`."""
+        """Each render writes under its own name: `<output>/<name>`."""
         return f"{self.output_uri.rstrip('/')}/{self.name}"
 
     @property
@@ -56,34 +53,57 @@ class Submission:
         return slice_count(self.frame_count, self.frames_per_job)
 
 
-def validate(sub: Submission) -> None:
+@dataclass(frozen=True)
+class BatchOptions:
+    """How `submit` runs a plan on AWS Batch; unset options keep the job definition's."""
+
+    queue: str
+    job_definition: str
+    stitch_queue: str | None = None
+    attempts: int | None = None
+    timeout_seconds: int | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+def check(plan: RenderPlan) -> None:
+    """What every render needs, local or on AWS."""
+    if plan.name in ("", ".", "..") or "/" in plan.name or "\\" in plan.name:
+        raise BadInput(
+            f"-n {plan.name!r} is not a folder name: it names the folder the render writes "
+            "inside the output, so give one name without '/'"
+        )
+    check_frames_per_job(plan.frames_per_job)
+    if plan.frame_count < 1:
+        raise BadInput(f"the scene has {plan.frame_count} frames to render: check its range")
+
+
+def validate(plan: RenderPlan, batch: BatchOptions) -> None:
     """Refuse what AWS Batch would reject, before any call is made."""
-    longest = sub.name + max(RENDER_SUFFIX, STITCH_SUFFIX, key=len)
+    check(plan)
+    longest = plan.name + max(RENDER_SUFFIX, STITCH_SUFFIX, key=len)
     if not JOB_NAME.match(longest):
         raise BadInput(
-            f"job name {sub.name!r} is not valid: start with a letter or digit, then use only "
+            f"job name {plan.name!r} is not valid: start with a letter or digit, then use only "
             f"letters, digits, '-' and '_', at most {128 - len(STITCH_SUFFIX)} characters"
         )
-    check_frames_per_job(sub.frames_per_job)
-    if sub.frame_count < 1:
-        raise BadInput(f"the scene has {sub.frame_count} frames to render: check its range")
-    if sub.array_size > MAX_ARRAY_SIZE:
-        fits = -(-sub.frame_count // MAX_ARRAY_SIZE)
+    if plan.array_size > MAX_ARRAY_SIZE:
+        fits = -(-plan.frame_count // MAX_ARRAY_SIZE)
         raise BadInput(
-            f"{sub.frame_count} frames at {sub.frames_per_job} per job need {sub.array_size} "
+            f"{plan.frame_count} frames at {plan.frames_per_job} per job need {plan.array_size} "
             f"children but AWS Batch allows {MAX_ARRAY_SIZE}: use -f {fits} or more"
         )
-    if not sub.queue:
+    if not batch.queue:
         raise BadInput("no job queue: pass -q QUEUE or set BLENDBATCH_QUEUE")
-    if not sub.job_definition:
+    if not batch.job_definition:
         raise BadInput("no job definition: pass -d JOBDEF or set BLENDBATCH_JOB_DEFINITION")
-    if sub.attempts is not None:
-        jobdef.check_attempts(sub.attempts)
-    if sub.timeout_seconds is not None:
-        jobdef.check_timeout(sub.timeout_seconds)
-    _validate_tags(sub.tags)
-    _validate_environment(sub.environment)
-    size = len(json.dumps(render_request(sub)).encode())
+    if batch.attempts is not None:
+        jobdef.check_attempts(batch.attempts)
+    if batch.timeout_seconds is not None:
+        jobdef.check_timeout(batch.timeout_seconds)
+    _validate_tags(batch.tags)
+    _validate_environment(batch.environment)
+    size = len(json.dumps(render_request(plan, batch)).encode())
     if size > MAX_REQUEST_BYTES:
         raise BadInput(
             f"the render request is {size} bytes but AWS Batch takes at most {MAX_REQUEST_BYTES}: "
@@ -111,102 +131,111 @@ def _validate_environment(environment: dict[str, str]) -> None:
             )
 
 
-def render_command(sub: Submission) -> list[str]:
+def render_command(plan: RenderPlan) -> list[str]:
+    narrowing = []
+    if plan.frame_range is not None:
+        narrowing = ["--start", str(plan.frame_range[0]), "--end", str(plan.frame_range[1])]
     return [
         "render",
         "-i",
-        sub.input_uri,
+        plan.input_uri,
         "-o",
-        sub.output_root,
+        plan.output_root,
         "-f",
-        str(sub.frames_per_job),
+        str(plan.frames_per_job),
         "-t",
-        str(sub.frame_count),
-        *_narrowing(sub),
-        *sub.render_args,
+        str(plan.frame_count),
+        *narrowing,
+        *render_overrides.to_argv(plan.overrides),
+        *(["--allow-scripts"] if plan.allow_scripts else []),
     ]
 
 
-def _narrowing(sub: Submission) -> list[str]:
-    args = []
-    if sub.scene is not None:
-        args += ["--scene", sub.scene]
-    if sub.frame_range is not None:
-        args += ["--start", str(sub.frame_range[0]), "--end", str(sub.frame_range[1])]
-    return args
+def stitch_command(plan: RenderPlan) -> list[str]:
+    return ["stitch", "-i", plan.output_root, "-o", plan.output_root, *plan.stitch_args]
 
 
-def stitch_command(sub: Submission) -> list[str]:
-    return ["stitch", "-i", sub.output_root, "-o", sub.output_root, *sub.stitch_args]
-
-
-def render_request(sub: Submission) -> dict:
+def render_request(plan: RenderPlan, batch: BatchOptions) -> dict:
     """The render job: an array of one child per slice, or a plain job for a single slice."""
     request = {
-        "jobName": sub.name + RENDER_SUFFIX,
-        "jobQueue": sub.queue,
-        "jobDefinition": sub.job_definition,
-        "containerOverrides": _overrides(sub, render_command(sub)),
-        **_job_options(sub),
+        "jobName": plan.name + RENDER_SUFFIX,
+        "jobQueue": batch.queue,
+        "jobDefinition": batch.job_definition,
+        "containerOverrides": _container(batch, render_command(plan)),
+        **_job_options(batch),
     }
     # Batch refuses arrays of size 1: one slice is a plain job.
-    if sub.array_size > 1:
-        request["arrayProperties"] = {"size": sub.array_size}
+    if plan.array_size > 1:
+        request["arrayProperties"] = {"size": plan.array_size}
     return request
 
 
-def stitch_request(sub: Submission, render_job_id: str) -> dict:
+def stitch_request(plan: RenderPlan, batch: BatchOptions, render_job_id: str) -> dict:
     """The stitch job runs once every render child has succeeded.
 
     A plain job after an array job depends on the parent id with no type (N_TO_N and
     SEQUENTIAL are for array jobs depending on array jobs).
     """
     return {
-        "jobName": sub.name + STITCH_SUFFIX,
-        "jobQueue": sub.stitch_queue or sub.queue,
-        "jobDefinition": sub.job_definition,
-        "containerOverrides": _overrides(sub, stitch_command(sub)),
+        "jobName": plan.name + STITCH_SUFFIX,
+        "jobQueue": batch.stitch_queue or batch.queue,
+        "jobDefinition": batch.job_definition,
+        "containerOverrides": _container(batch, stitch_command(plan)),
         "dependsOn": [{"jobId": render_job_id}],
-        **_job_options(sub),
+        **_job_options(batch),
     }
 
 
-def _overrides(sub: Submission, command: list[str]) -> dict:
-    overrides: dict = {"command": command}
-    if sub.environment:
-        overrides["environment"] = [
-            {"name": name, "value": value} for name, value in sorted(sub.environment.items())
+def _container(batch: BatchOptions, command: list[str]) -> dict:
+    container: dict = {"command": command}
+    if batch.environment:
+        container["environment"] = [
+            {"name": name, "value": value} for name, value in sorted(batch.environment.items())
         ]
-    return overrides
+    return container
 
 
-def _job_options(sub: Submission) -> dict:
+def _job_options(batch: BatchOptions) -> dict:
     """What each job overrides of the job definition; unset options keep the definition's."""
     options: dict = {}
-    if sub.attempts is not None:
-        options["retryStrategy"] = jobdef.retry_strategy(sub.attempts)
-    if sub.timeout_seconds is not None:
-        options["timeout"] = {"attemptDurationSeconds": sub.timeout_seconds}
-    if sub.tags:
-        options["tags"] = dict(sub.tags)
+    if batch.attempts is not None:
+        options["retryStrategy"] = jobdef.retry_strategy(batch.attempts)
+    if batch.timeout_seconds is not None:
+        options["timeout"] = {"attemptDurationSeconds": batch.timeout_seconds}
+    if batch.tags:
+        options["tags"] = dict(batch.tags)
         options["propagateTags"] = True
     return options
 
 
-def dry_run(sub: Submission) -> dict:
+def dry_run(plan: RenderPlan, batch: BatchOptions) -> dict:
     """What `submit --dry-run` prints: both requests, the stitch's dependency a placeholder."""
     return {
-        "render": render_request(sub),
-        "stitch": stitch_request(sub, RENDER_JOB_PLACEHOLDER),
+        "render": render_request(plan, batch),
+        "stitch": stitch_request(plan, batch, RENDER_JOB_PLACEHOLDER),
     }
 
 
-def planned_frames(scene, step: int | None, frames: tuple[int, int] | None) -> int:
-    """How many frames the render produces: the scene's range by its step (or `--step`),
-    narrowed to `--frames`. `scene` is a `blendfile.SceneInfo`."""
+def count_frames(
+    info: blendfile.BlendInfo | None,
+    scene: str | None,
+    step: int | None,
+    frames: tuple[int, int] | None,
+) -> int:
+    """How many frames the render produces, as the child will count them: the scene's range by
+    its step (or `--step`), narrowed to `--frames`. `info` None: a dry run that did not read
+    the .blend counts `--frames` by `--step` alone."""
     lo, hi = frames if frames else (None, None)
-    effective = step or scene.step or 1
-    return len(scene_frames(scene.start, scene.end, effective, narrow_start=lo, narrow_end=hi))
+    if info is None:
+        if frames is None:
+            raise BadInput(
+                "a dry run does not read the .blend in S3: pass --frames A-B (and --step), "
+                "or --upload LOCAL.blend"
+            )
+        return len(scene_frames(frames[0], frames[1], step or 1))
+    picked = blendfile.pick_scene(info, scene)
+    effective = step or picked.step or 1
+    return len(scene_frames(picked.start, picked.end, effective, narrow_start=lo, narrow_end=hi))
 
 
 def parse_frames(text: str) -> tuple[int, int]:

@@ -8,11 +8,13 @@ render command pays for Blender. The outside files (remap, missing check) are in
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from entrypoint.errors import BadInput
-from entrypoint.overrides import Overrides
+from entrypoint.overrides import ROWS, Overrides
 
 log = logging.getLogger(__name__)
 
@@ -111,43 +113,39 @@ def active_scene() -> SceneMeta:
 
 
 def apply_overrides(overrides: Overrides, folder: Path) -> None:
-    """Apply the overrides and aim the output at `folder` (read back with effective_settings)."""
+    """Apply the overrides and aim the output at `folder` (read back with effective_settings).
+
+    The scene was chosen by `select_scene` and the device is chosen by `use_device`, once the
+    engine is known; every other row of the override table has its setter in `SETTERS`.
+    """
     import bpy
 
     scene = bpy.context.scene
-    render = scene.render
-    if overrides.camera is not None:
-        camera = bpy.data.objects.get(overrides.camera)
-        if camera is None or camera.type != "CAMERA":
-            known = ", ".join(repr(o.name) for o in bpy.data.objects if o.type == "CAMERA")
-            raise BadInput(
-                f"--camera {overrides.camera!r} is not a camera object in the file: "
-                f"its cameras are {known or 'none'}"
-            )
-        scene.camera = camera
+    for row in ROWS:
+        value = getattr(overrides, row.name)
+        if value is not None and row.name in SETTERS:
+            SETTERS[row.name].apply(scene, value)
     if scene.camera is None:
         raise BadInput(f"scene {scene.name!r} has no camera: pass --camera NAME or add one")
-    if overrides.engine is not None:
-        render.engine = overrides.engine
-    if overrides.samples is not None:
-        _set_samples(scene, overrides.samples)
-    if overrides.resolution_percent is not None:
-        render.resolution_percentage = overrides.resolution_percent
-    if overrides.threads is not None:
-        render.threads_mode = "FIXED"
-        render.threads = overrides.threads
-    settings = render.image_settings
-    if settings.media_type != "IMAGE":
-        log.warning(
-            "the scene writes %s (%s); rendering %s images instead, one per frame",
-            settings.media_type,
-            settings.file_format,
-            overrides.file_format,
+    scene.render.use_file_extension = True
+    scene.render.filepath = str(folder) + "/"
+
+
+def _set_camera(scene, name: str) -> None:
+    import bpy
+
+    camera = bpy.data.objects.get(name)
+    if camera is None or camera.type != "CAMERA":
+        known = ", ".join(repr(o.name) for o in bpy.data.objects if o.type == "CAMERA")
+        raise BadInput(
+            f"--camera {name!r} is not a camera object in the file: "
+            f"its cameras are {known or 'none'}"
         )
-        settings.media_type = "IMAGE"
-    settings.file_format = overrides.file_format
-    render.use_file_extension = True
-    render.filepath = str(folder) + "/"
+    scene.camera = camera
+
+
+def _set_engine(scene, engine: str) -> None:
+    scene.render.engine = engine
 
 
 def _set_samples(scene, samples: int) -> None:
@@ -160,28 +158,84 @@ def _set_samples(scene, samples: int) -> None:
         raise BadInput(f"--samples applies to Cycles and EEVEE, not {engine}: drop --samples")
 
 
+def _samples(scene) -> int | None:
+    if scene.render.engine == "CYCLES":
+        return scene.cycles.samples
+    if scene.render.engine == "BLENDER_EEVEE":
+        return scene.eevee.taa_render_samples
+    return None
+
+
+def _set_percent(scene, percent: int) -> None:
+    scene.render.resolution_percentage = percent
+
+
+def _set_file_format(scene, file_format: str) -> None:
+    settings = scene.render.image_settings
+    if settings.media_type != "IMAGE":
+        log.warning(
+            "the scene writes %s (%s); rendering %s images instead, one per frame",
+            settings.media_type,
+            settings.file_format,
+            file_format,
+        )
+        settings.media_type = "IMAGE"
+    settings.file_format = file_format
+
+
+def _set_threads(scene, threads: int) -> None:
+    scene.render.threads_mode = "FIXED"
+    scene.render.threads = threads
+
+
+def _set_denoise(scene, on: bool) -> None:
+    if scene.render.engine != "CYCLES":
+        raise BadInput(f"--denoise applies to Cycles, not {scene.render.engine}: drop it")
+    scene.cycles.use_denoising = on
+
+
+def _denoise(scene) -> bool | None:
+    return scene.cycles.use_denoising if scene.render.engine == "CYCLES" else None
+
+
+@dataclass(frozen=True)
+class Setter:
+    apply: Callable[[Any, Any], None]  # (scene, value)
+    read: Callable[[Any], Any]  # scene -> the value Blender kept, for the read-back
+
+
+# Override table row name -> how Blender takes it and what Blender kept.
+SETTERS: dict[str, Setter] = {
+    "camera": Setter(_set_camera, lambda scene: scene.camera.name if scene.camera else None),
+    "engine": Setter(_set_engine, lambda scene: scene.render.engine),
+    "samples": Setter(_set_samples, _samples),
+    "resolution_percent": Setter(_set_percent, lambda scene: scene.render.resolution_percentage),
+    "file_format": Setter(_set_file_format, lambda scene: scene.render.image_settings.file_format),
+    "threads": Setter(
+        _set_threads,
+        lambda scene: scene.render.threads if scene.render.threads_mode == "FIXED" else None,
+    ),
+    "denoise": Setter(_set_denoise, _denoise),
+}
+
+
 def effective_settings() -> dict:
     """What Blender will actually render with, read back from the scene."""
     import bpy
 
     scene = bpy.context.scene
     render = scene.render
-    samples = None
-    if render.engine == "CYCLES":
-        samples = scene.cycles.samples
-    elif render.engine == "BLENDER_EEVEE":
-        samples = scene.eevee.taa_render_samples
+    kept = {
+        row.reads_back_as: SETTERS[row.name].read(scene)
+        for row in ROWS
+        if row.reads_back_as is not None and row.name in SETTERS
+    }
     return {
         "scene": scene.name,
-        "camera": scene.camera.name if scene.camera else None,
-        "engine": render.engine,
-        "samples": samples,
-        "resolution_percent": render.resolution_percentage,
+        **kept,
         "width": render.resolution_x * render.resolution_percentage // 100,
         "height": render.resolution_y * render.resolution_percentage // 100,
-        "file_format": render.image_settings.file_format,
         "media_type": render.image_settings.media_type,
-        "threads": render.threads if render.threads_mode == "FIXED" else None,
         "threads_mode": render.threads_mode,
         "cycles_device": scene.cycles.device if render.engine == "CYCLES" else None,
     }

@@ -28,7 +28,7 @@ from entrypoint.frames import (
 )
 from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, frame_key, manifest_key
 from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
-from entrypoint.overrides import check_numbers, extension_of, mismatches, requested
+from entrypoint.overrides import extension_of, mismatches, requested
 from entrypoint.render import blender, outside
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.render.project import Project, fetch_project
@@ -145,7 +145,6 @@ def _check_request(settings: RenderSettings) -> Location:
     check_frames_per_job(settings.frames_per_job)
     check_index(settings.index)
     check_narrowing(settings.narrow_start, settings.narrow_end)
-    check_numbers(settings.overrides)
     return output
 
 

@@ -150,3 +150,22 @@ def test_scripts_in_the_blend_do_not_run_unless_allowed(make_blend, tmp_path):
     trusted = render(blend, tmp_path / "trusted", "--allow-scripts")
     assert trusted.returncode == 0, trusted.stderr
     assert sorted(p.name for p in markers.iterdir()) == ["driver-ran", "text-block-ran"]
+
+
+def test_denoising_can_be_turned_on_and_off_and_is_read_back(multi_blend, tmp_path):
+    # Given the scene saved with denoising off
+    # When frame 1 renders with the scene's setting and with --denoise
+    kept = render(multi_blend, tmp_path / "kept", "--end", "1", "--samples", "1")
+    on = render(multi_blend, tmp_path / "on", "--end", "1", "--samples", "1", "--denoise")
+
+    # Then the manifests read back what Blender used, and the denoised picture differs
+    assert kept.returncode == on.returncode == 0, on.stderr
+    assert manifest(tmp_path / "kept")["settings"]["denoise"] is False
+    assert manifest(tmp_path / "on")["settings"]["denoise"] is True
+    first = (tmp_path / "kept" / "frames" / "0001.png").read_bytes()
+    assert (tmp_path / "on" / "frames" / "0001.png").read_bytes() != first
+
+    # And --no-denoise is refused for an engine that has no denoiser
+    workbench = render(multi_blend, tmp_path / "wb", "--engine", "workbench", "--no-denoise")
+    assert workbench.returncode == 2
+    assert "--denoise applies to Cycles, not BLENDER_WORKBENCH: drop it" in workbench.stderr

@@ -1,5 +1,6 @@
 """`blendbatch run`: the whole pipeline on this machine, no AWS."""
 
+import shlex
 from fractions import Fraction
 
 from entrypoint.video import probe
@@ -64,3 +65,31 @@ def test_a_bad_stitch_option_fails_before_anything_renders(make_blend, tmp_path)
     assert result.returncode == 2
     assert "prores has no CRF setting: drop --crf" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_override_fails_before_any_child_starts(make_blend, tmp_path):
+    blend = make_blend(end=2)
+    result = run_cli("run", "-i", str(blend), "-o", str(tmp_path / "out"), "--samples", "-3")
+    assert result.returncode == 2
+    assert result.stderr == "error: --samples -3: give 1 or more\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_each_childs_exact_command_and_index_are_logged(make_blend, tmp_path):
+    # Given a 2-frame scene run as 2 one-frame children
+    blend = make_blend(end=2)
+    result = run_cli("run", "-i", str(blend), "-o", str(tmp_path), "-n", "take 2", "-f", "1",
+                     "--samples", "1", "--device", "cpu")  # fmt: skip
+
+    # Then each child's log starts with the command that ran it, index included, as printed
+    assert result.returncode == 0, result.stdout + result.stderr
+    root = tmp_path / "take 2"
+    for index in (0, 1):
+        first = (root / "logs" / f"render-{index:05d}.log").read_text().splitlines()[0]
+        command = first.removeprefix("$ ")
+        assert f"  render-{index:05d}: {command}" in result.stdout.splitlines()
+        words = shlex.split(command)
+        assert words[0] == f"AWS_BATCH_JOB_ARRAY_INDEX={index}"
+        assert words[2:] == ["-m", "entrypoint", "render", "-i", str(blend.resolve()),
+                             "-o", str(root), "-f", "1", "-t", "2", "--samples", "1",
+                             "--threads", words[-3], "--device", "cpu"]  # fmt: skip

@@ -9,8 +9,9 @@ import sys
 import time
 
 import boto3
+import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, run_entrypoint
 
 
 def submit_args(bucket: str, queue: dict, *extra: str) -> list[str]:
@@ -53,6 +54,38 @@ def test_dry_run_prints_both_requests_and_contacts_nothing():
         pass
     finally:
         listener.close()
+
+
+BAD_OVERRIDES = [
+    (("--samples", "-3"), "--samples -3: give 1 or more"),
+    (("--engine", "foo"), "--engine 'foo' is not an engine: use one of cycles, eevee, workbench"),
+    (("--format", "TIFF"), "--format 'TIFF' is not supported: use PNG, JPEG or OpenEXR"),
+    (("--device", "nvidia"), "--device 'nvidia' is unknown: use one of cpu, cuda, optix"),
+    (("--resolution-percent", "0"), "--resolution-percent 0: give 1 to 1000"),
+    (("--threads", "1025"), "--threads 1025: give 1 to 1024"),
+]
+BAD_IDS = ["samples", "engine", "format", "device", "percent", "threads"]
+
+
+@pytest.mark.parametrize(("option", "message"), BAD_OVERRIDES, ids=BAD_IDS)
+def test_submit_refuses_a_bad_override_with_the_childs_own_message(option, message, tmp_path):
+    # When a dry run is asked with an override the render child would refuse
+    result = run_cli(
+        "submit", "-i", "s3://b/s.blend", "-o", "s3://b/r", "-f", "10", "-n", "shot",
+        "-q", "q", "-d", "jd", "--frames", "1-95", *option, "--dry-run",
+    )  # fmt: skip
+
+    # Then it exits 2 with that message and prints no request
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"error: {message}")
+    assert result.stdout == ""
+
+    # And the child says exactly the same
+    child = run_entrypoint("render", "-i", str(tmp_path / "s.blend"), "-o", str(tmp_path / "out"),
+                           "-f", "10", *option)  # fmt: skip
+    assert child.returncode == 2
+    child_message = child.stderr.strip().splitlines()[-1].split("entrypoint: ", 1)[1]
+    assert result.stderr.strip() == f"error: {child_message}"
 
 
 def test_dry_run_of_an_s3_input_needs_the_frames():

@@ -3,24 +3,27 @@
 import pytest
 
 from entrypoint.errors import BadInput
-from submitter import plan
+from entrypoint.overrides import Overrides
+from submitter import blendfile, plan
 
 
-def submission(**changes) -> plan.Submission:
+def render_plan(**changes) -> plan.RenderPlan:
     values = dict(
         name="shot010",
         input_uri="s3://films/shot010.blend",
         output_uri="s3://films/renders/",
         frames_per_job=5,
         frame_count=48,
-        queue="render-q",
-        job_definition="blendbatch:3",
     )
-    return plan.Submission(**(values | changes))
+    return plan.RenderPlan(**(values | changes))
+
+
+def batch_options(**changes) -> plan.BatchOptions:
+    return plan.BatchOptions(**(dict(queue="render-q", job_definition="blendbatch:3") | changes))
 
 
 def test_the_render_job_is_an_array_of_one_child_per_slice():
-    assert plan.render_request(submission()) == {
+    assert plan.render_request(render_plan(), batch_options()) == {
         "jobName": "shot010-render",
         "jobQueue": "render-q",
         "jobDefinition": "blendbatch:3",
@@ -42,13 +45,13 @@ def test_the_render_job_is_an_array_of_one_child_per_slice():
 
 
 def test_one_slice_is_submitted_as_a_plain_job():
-    request = plan.render_request(submission(frames_per_job=48))
+    request = plan.render_request(render_plan(frames_per_job=48), batch_options())
     assert "arrayProperties" not in request
     assert request["containerOverrides"]["command"][-4:] == ["-f", "48", "-t", "48"]
 
 
 def test_the_stitch_job_depends_on_the_render_job_without_a_type():
-    assert plan.stitch_request(submission(), "abc-123") == {
+    assert plan.stitch_request(render_plan(), batch_options(), "abc-123") == {
         "jobName": "shot010-stitch",
         "jobQueue": "render-q",
         "jobDefinition": "blendbatch:3",
@@ -73,26 +76,59 @@ def test_the_stitch_job_depends_on_the_render_job_without_a_type():
         ({"name": "x" * 122}, "at most 121 characters"),
         ({"frames_per_job": 0}, "frames per job (-f) is 0"),
         ({"frame_count": 10_001, "frames_per_job": 1}, "use -f 2 or more"),
+    ],
+    ids=["leading-dash", "space", "too-long", "f-zero", "array-too-big"],
+)
+def test_what_batch_would_reject_in_the_plan_is_refused_before_any_call(changes, message):
+    with pytest.raises(BadInput) as caught:
+        plan.validate(render_plan(**changes), batch_options())
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
         ({"queue": ""}, "pass -q QUEUE or set BLENDBATCH_QUEUE"),
         ({"job_definition": ""}, "pass -d JOBDEF"),
     ],
-    ids=["leading-dash", "space", "too-long", "f-zero", "array-too-big", "no-queue", "no-jobdef"],
+    ids=["no-queue", "no-jobdef"],
 )
-def test_what_batch_would_reject_is_refused_before_any_call(changes, message):
+def test_a_submission_needs_a_queue_and_a_job_definition(changes, message):
     with pytest.raises(BadInput) as caught:
-        plan.validate(submission(**changes))
+        plan.validate(render_plan(), batch_options(**changes))
     assert message in str(caught.value)
 
 
 def test_the_largest_array_batch_accepts_is_valid():
-    plan.validate(submission(frame_count=10_000, frames_per_job=1))
+    plan.validate(render_plan(frame_count=10_000, frames_per_job=1), batch_options())
+
+
+def test_a_local_run_is_not_held_to_aws_limits():
+    # Given a plan Batch would refuse: a name with a space, 20,000 one-frame slices
+    local = render_plan(name="take 2", frame_count=20_000, frames_per_job=1)
+
+    # Then it is a valid local run
+    plan.check(local)
+    with pytest.raises(BadInput):
+        plan.validate(local, batch_options())
+
+
+@pytest.mark.parametrize(
+    "name", ["../elsewhere", "a/b", "..", ""], ids=["up", "nested", "dots", "empty"]
+)
+def test_the_name_must_be_one_folder_inside_the_output(name):
+    with pytest.raises(BadInput) as caught:
+        plan.check(render_plan(name=name))
+    assert f"-n {name!r} is not a folder name" in str(caught.value)
 
 
 def test_dry_run_carries_every_option_into_both_requests():
-    sub = submission(
+    render = render_plan(
         frame_range=(10, 57),
-        scene="Shot",
-        render_args=("--samples", "16", "--allow-scripts"),
+        overrides=Overrides(scene="Shot", samples=16),
+        allow_scripts=True,
+    )
+    batch = batch_options(
         stitch_queue="cpu-q",
         attempts=2,
         timeout_seconds=900,
@@ -112,7 +148,7 @@ def test_dry_run_carries_every_option_into_both_requests():
         "propagateTags": True,
     }
     environment = [{"name": "BLENDER_USER_SCRIPTS", "value": "/opt/scripts"}]
-    assert plan.dry_run(sub) == {
+    assert plan.dry_run(render, batch) == {
         "render": {
             "jobName": "shot010-render",
             "jobQueue": "render-q",
@@ -128,12 +164,12 @@ def test_dry_run_carries_every_option_into_both_requests():
                     "5",
                     "-t",
                     "48",
-                    "--scene",
-                    "Shot",
                     "--start",
                     "10",
                     "--end",
                     "57",
+                    "--scene",
+                    "Shot",
                     "--samples",
                     "16",
                     "--allow-scripts",
@@ -172,21 +208,27 @@ def test_dry_run_carries_every_option_into_both_requests():
         ({"tags": {f"k{i}": "v" for i in range(51)}}, "51 tags given but AWS Batch allows 50"),
         ({"tags": {"aws:owner": "me"}}, "do not start with 'aws:'"),
         ({"environment": {"AWS_BATCH_JOB_ID": "1"}}, "reserves names starting with AWS_BATCH"),
-        ({"render_args": ("--camera", "c" * 31_000)}, "AWS Batch takes at most 30720"),
+        ({"environment": {"X": "c" * 31_000}}, "AWS Batch takes at most 30720"),
     ],
     ids=["attempts-0", "attempts-11", "timeout", "51-tags", "aws-tag", "aws-batch-env", "30kib"],
 )
 def test_job_options_batch_would_reject_are_refused(changes, message):
     with pytest.raises(BadInput) as caught:
-        plan.validate(submission(**changes))
+        plan.validate(render_plan(), batch_options(**changes))
     assert message in str(caught.value)
+
+
+def test_a_render_option_too_long_for_a_request_is_refused():
+    with pytest.raises(BadInput, match="AWS Batch takes at most 30720"):
+        plan.validate(render_plan(overrides=Overrides(camera="c" * 31_000)), batch_options())
 
 
 def test_fifty_tags_and_the_extreme_attempts_and_timeout_are_valid():
     plan.validate(
-        submission(tags={f"k{i}": "v" for i in range(50)}, attempts=10, timeout_seconds=60)
+        render_plan(),
+        batch_options(tags={f"k{i}": "v" for i in range(50)}, attempts=10, timeout_seconds=60),
     )
-    plan.validate(submission(attempts=1))
+    plan.validate(render_plan(), batch_options(attempts=1))
 
 
 @pytest.mark.parametrize(
@@ -219,9 +261,8 @@ def test_stitch_options_reach_the_stitch_command_and_name_the_video():
     from submitter.options import stitch_args
 
     args, video = stitch_args("prores", None, "shot", allow_gaps=True)
-    sub = submission(stitch_args=args, video_name=video)
     assert video == "shot.mov"
-    assert plan.stitch_command(sub) == [
+    assert plan.stitch_command(render_plan(stitch_args=args, video_name=video)) == [
         "stitch", "-i", "s3://films/renders/shot010", "-o", "s3://films/renders/shot010",
         "--codec", "prores", "--name", "shot.mov", "--allow-gaps",
     ]  # fmt: skip
@@ -249,3 +290,26 @@ def test_bad_stitch_options_are_refused_before_submitting(codec, crf, name, mess
     with pytest.raises(BadInput) as caught:
         stitch_args(codec, crf, name, allow_gaps=False)
     assert message in str(caught.value)
+
+
+SHOT = blendfile.BlendInfo("5.0", 8, True, "none", (blendfile.SceneInfo("Shot", 3, 9, step=2),))
+
+
+@pytest.mark.parametrize(
+    ("info", "step", "frames", "count"),
+    [
+        (None, None, (1, 95), 95),
+        (None, 2, (1, 95), 48),
+        (SHOT, None, None, 4),
+        (SHOT, None, (4, 9), 3),
+        (SHOT, 3, None, 3),
+    ],
+    ids=["dry-run", "dry-run-step", "scene-3-9-by-2", "narrowed-4-9", "step-option"],
+)
+def test_submit_and_run_count_frames_as_the_child_will(info, step, frames, count):
+    assert plan.count_frames(info, None, step, frames) == count
+
+
+def test_a_dry_run_without_the_blend_needs_the_frames():
+    with pytest.raises(BadInput, match="pass --frames A-B"):
+        plan.count_frames(None, None, None, None)
