@@ -45,6 +45,8 @@ def _render(args: argparse.Namespace) -> None:
                 device=device_word(args.device),
             ),
             allow_scripts=args.allow_scripts,
+            content_id=args.content_id,
+            allow_missing=args.allow_missing,
             stop_grace=args.stop_grace,
         )
     )
@@ -146,6 +148,15 @@ def _add_render_options(render: argparse.ArgumentParser) -> None:
         "--allow-scripts",
         action="store_true",
         help="run the .blend's Python (text blocks, Python drivers): only for files you trust",
+    )
+    add(
+        "--content-id",
+        help="what the submitter hashed the input as (default: sha256 of the .blend opened)",
+    )
+    add(
+        "--allow-missing",
+        action="store_true",
+        help="render even if files the scene refers to are missing",
     )
     add(
         "--stop-grace",

@@ -23,6 +23,9 @@ class RenderSettings:
     narrow_end: int | None = None
     overrides: Overrides = field(default_factory=Overrides)
     allow_scripts: bool = False
+    # What the submitter hashed (the .blend and its outside files); None: hash the .blend here.
+    content_id: str | None = None
+    allow_missing: bool = False
     # Seconds a SIGTERM waits for the frame in flight before abandoning it. AWS Batch (ECS)
     # sends SIGKILL 30 s after SIGTERM by default: finish uploads and the manifest before that.
     stop_grace: float = 20.0

@@ -16,7 +16,9 @@ import threading
 import time
 from pathlib import Path
 
-from entrypoint.errors import BadInput, Terminated
+from entrypoint.errors import BadInput, Terminated, TransientFailure
+from entrypoint.fingerprint import file_content_id, render_fingerprint
+from entrypoint.framecheck import Unreadable, check_whole
 from entrypoint.frames import (
     check_frames_per_job,
     check_index,
@@ -48,6 +50,7 @@ def run_render(settings: RenderSettings) -> None:
         # extensions) while `import bpy` runs deadlocked on the loader lock vs the GIL.
         blend, done_before = _fetch(settings, output, extension, Path(tmp))
         check_blend_complete(blend)
+        made = _provenance(settings, blend)
         blender.open_blend(blend, allow_scripts=settings.allow_scripts)
         meta = blender.select_scene(settings.overrides.scene)
         frames = scene_frames(
@@ -84,7 +87,7 @@ def run_render(settings: RenderSettings) -> None:
             meta.name,
         )
         scene = dataclasses.asdict(meta) | {"frames": list(frames)}
-        job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before)
+        job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before, made)
         stop.on_abandon(job.abandon)
         job.run(stop)
 
@@ -95,6 +98,34 @@ class DoneBefore:
 
     present: dict[int, int]
     manifest: bytes | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Provenance:
+    """What made this attempt's frames: resume and stitch compare it frame by frame."""
+
+    content_id: str
+    fingerprint: str
+    blender: str
+
+
+def _provenance(settings: RenderSettings, blend: Path) -> Provenance:
+    content_id = settings.content_id
+    if content_id is None:
+        content_id = file_content_id(blend)
+        log.info(
+            "content id %s is the .blend's own hash: files outside it (textures, libraries, "
+            "caches) are not covered, so a changed texture does not make frames re-render",
+            content_id,
+        )
+    fingerprint = render_fingerprint(
+        content_id,
+        settings.overrides,
+        allow_scripts=settings.allow_scripts,
+        allow_missing=settings.allow_missing,
+    )
+    log.info("render fingerprint %s", fingerprint)
+    return Provenance(content_id, fingerprint, blender.version())
 
 
 def _fetch(
@@ -143,8 +174,11 @@ def _apply(settings: RenderSettings, render_dir: Path) -> dict:
 class SliceJob:
     """One attempt at one slice: resume, render, upload behind, keep the manifest current."""
 
-    def __init__(self, settings, output, scene, frames, effective, render_dir, before) -> None:
+    def __init__(
+        self, settings, output, scene, frames, effective, render_dir, before, made
+    ) -> None:
         self.settings, self.output, self.scene, self.frames = settings, output, scene, frames
+        self.made: Provenance = made
         self.effective, self.render_dir, self.present = effective, render_dir, before.present
         self.extension = extension_of(effective["file_format"])
         self.rendered, runs = previous_runs(before.manifest)
@@ -163,10 +197,18 @@ class SliceJob:
         self.uploader = FrameUploader(output, self._uploaded)
 
     def run(self, stop: StopSignal) -> None:
-        todo, done = frames_to_render(self.frames, self.present, self.rendered)
+        todo, done, why = frames_to_render(
+            self.frames,
+            self.present,
+            self.rendered,
+            fingerprint=self.made.fingerprint,
+            blender=self.made.blender,
+        )
         self.run_record["skipped"] = done
         for frame in done:
             log.info("frame %d: already in the output, skipped", frame)
+        for frame, reason in why.items():
+            log.info("frame %d: %s; rendering again", frame, reason)
         try:
             for frame in todo:
                 if stop.requested.is_set():
@@ -193,7 +235,7 @@ class SliceJob:
         shutil.rmtree(self.render_dir, ignore_errors=True)
 
     def _commit(self, frame: int, path: Path, seconds: float) -> None:
-        size = path.stat().st_size
+        size = _check_frame_file(frame, path, self.extension)
         log.info("frame %d: %.2f s, %d bytes", frame, seconds, size)
         record = {
             "frame": frame,
@@ -201,13 +243,16 @@ class SliceJob:
             "bytes": size,
             "attempt": self.settings.attempt,
             "host": self.settings.host,
+            "fingerprint": self.made.fingerprint,
+            "blender": self.made.blender,
+            "checked": True,
         }
         with self.commit_lock:
             self.uploader.submit(path, frame_key(frame, self.extension), record)
 
     def _uploaded(self, record: dict) -> None:
         with self.manifest_lock:
-            self.rendered.append(record)
+            self.rendered.append(record | {"written": _now(precise=True)})
             self.run_record["rendered"].append(record["frame"])
             self._write_manifest()
 
@@ -231,12 +276,30 @@ class SliceJob:
             skipped=self.run_record["skipped"],
             settings=self.effective,
             runs=self.runs,
+            fingerprint=self.made.fingerprint,
+            content_id=self.made.content_id,
         )
         self.output.put_bytes(data, manifest_key(self.settings.index))
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+def _now(*, precise: bool = False) -> str:
+    moment = datetime.datetime.now(datetime.UTC)
+    return moment.isoformat(timespec="microseconds" if precise else "seconds")
+
+
+def _check_frame_file(frame: int, path: Path, extension: str) -> int:
+    """The size of a whole frame file; an incomplete one is deleted and never uploaded."""
+    data = path.read_bytes()
+    try:
+        check_whole(data, extension)
+    except Unreadable as error:
+        path.unlink(missing_ok=True)
+        raise TransientFailure(
+            f"frame {frame}: Blender wrote an incomplete {extension} file ({error}, "
+            f"{len(data)} bytes); nothing was uploaded for it. The job is retried; if it "
+            "fails again, check the disk space of the render host"
+        ) from None
+    return len(data)
 
 
 def _check_total(frames: tuple[int, ...], total: int | None) -> None:

@@ -9,6 +9,7 @@ PURE = [
     "entrypoint.render.blendcheck",
     "entrypoint.encode_plan",
     "entrypoint.errors",
+    "entrypoint.fingerprint",
     "entrypoint.framecheck",
     "entrypoint.frames",
     "entrypoint.layout",
