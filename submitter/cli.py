@@ -77,6 +77,7 @@ def submit(
     crf: options.Crf = None,
     video_name: options.VideoName = None,
     allow_gaps: options.AllowGaps = False,
+    fresh: options.Fresh = False,
     stitch_queue: Annotated[
         str | None, Opt("--stitch-queue", envvar="BLENDBATCH_STITCH_QUEUE")
     ] = None,
@@ -131,6 +132,11 @@ def submit(
     if dry_run:
         typer.echo(json.dumps(plan.dry_run(sub), indent=2))
         return
+    _stale_frames(
+        sub.output_root, upload, fresh, _warn,
+        scene=scene, camera=camera, engine=engine, samples=samples,
+        resolution_percent=resolution_percent, format=format, allow_scripts=allow_scripts,
+    )  # fmt: skip
     jobs = pipeline.submit(sub, str(upload) if upload else None, _warn)
     # `JOB_IDS=$(blendbatch submit ...)` and `| jq -r '.[0].jobId'` work as in the workshop.
     if as_json or not sys.stdout.isatty():
@@ -143,6 +149,15 @@ def submit(
 
 def _warn(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def _stale_frames(
+    root: str, blend: Path | None, fresh: bool, say: Callable[[str], None], **words
+) -> None:
+    """Before anything starts: `--fresh` empties the output, else say what gets replaced."""
+    from submitter import stale
+
+    stale.before_start(root, stale.fingerprint_of(blend, **words), fresh=fresh, say=say)
 
 
 @app.command()
@@ -232,6 +247,7 @@ def run(
     crf: options.Crf = None,
     video_name: options.VideoName = None,
     allow_gaps: options.AllowGaps = False,
+    fresh: options.Fresh = False,
 ) -> None:
     """Run the whole pipeline on this machine, no AWS: children in parallel, then stitch."""
     from submitter.local import run_local
@@ -265,6 +281,11 @@ def run(
         video_name=video,
     )
     plan.validate(sub)
+    _stale_frames(
+        sub.output_root, input_path, fresh, typer.echo,
+        scene=scene, camera=camera, engine=engine, samples=samples,
+        resolution_percent=resolution_percent, format=format, allow_scripts=allow_scripts,
+    )  # fmt: skip
     result = run_local(sub, workers, typer.echo)
     typer.echo(f"video: {result}")
 
