@@ -16,9 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from entrypoint.errors import BadInput, Terminated, TransientFailure
-from entrypoint.fingerprint import file_content_id, render_fingerprint
-from entrypoint.framecheck import Unreadable, check_whole
+from entrypoint.errors import BadInput, Terminated
 from entrypoint.frames import (
     check_frames_per_job,
     check_index,
@@ -33,6 +31,7 @@ from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
 from entrypoint.overrides import check_numbers, extension_of, mismatches, requested
 from entrypoint.render import blender
 from entrypoint.render.blendcheck import check_blend_complete
+from entrypoint.render.provenance import Provenance, check_frame_file, provenance
 from entrypoint.render.stopping import StopSignal
 from entrypoint.render.uploads import FrameUploader
 from entrypoint.settings import RenderSettings
@@ -50,7 +49,7 @@ def run_render(settings: RenderSettings) -> None:
         # extensions) while `import bpy` runs deadlocked on the loader lock vs the GIL.
         blend, done_before = _fetch(settings, output, extension, Path(tmp))
         check_blend_complete(blend)
-        made = _provenance(settings, blend)
+        made = provenance(settings, blend)
         blender.open_blend(blend, allow_scripts=settings.allow_scripts)
         meta = blender.select_scene(settings.overrides.scene)
         frames = scene_frames(
@@ -98,34 +97,6 @@ class DoneBefore:
 
     present: dict[int, int]
     manifest: bytes | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Provenance:
-    """What made this attempt's frames: resume and stitch compare it frame by frame."""
-
-    content_id: str
-    fingerprint: str
-    blender: str
-
-
-def _provenance(settings: RenderSettings, blend: Path) -> Provenance:
-    content_id = settings.content_id
-    if content_id is None:
-        content_id = file_content_id(blend)
-        log.info(
-            "content id %s is the .blend's own hash: files outside it (textures, libraries, "
-            "caches) are not covered, so a changed texture does not make frames re-render",
-            content_id,
-        )
-    fingerprint = render_fingerprint(
-        content_id,
-        settings.overrides,
-        allow_scripts=settings.allow_scripts,
-        allow_missing=settings.allow_missing,
-    )
-    log.info("render fingerprint %s", fingerprint)
-    return Provenance(content_id, fingerprint, blender.version())
 
 
 def _fetch(
@@ -235,7 +206,7 @@ class SliceJob:
         shutil.rmtree(self.render_dir, ignore_errors=True)
 
     def _commit(self, frame: int, path: Path, seconds: float) -> None:
-        size = _check_frame_file(frame, path, self.extension)
+        size = check_frame_file(frame, path, self.extension)
         log.info("frame %d: %.2f s, %d bytes", frame, seconds, size)
         record = {
             "frame": frame,
@@ -285,21 +256,6 @@ class SliceJob:
 def _now(*, precise: bool = False) -> str:
     moment = datetime.datetime.now(datetime.UTC)
     return moment.isoformat(timespec="microseconds" if precise else "seconds")
-
-
-def _check_frame_file(frame: int, path: Path, extension: str) -> int:
-    """The size of a whole frame file; an incomplete one is deleted and never uploaded."""
-    data = path.read_bytes()
-    try:
-        check_whole(data, extension)
-    except Unreadable as error:
-        path.unlink(missing_ok=True)
-        raise TransientFailure(
-            f"frame {frame}: Blender wrote an incomplete {extension} file ({error}, "
-            f"{len(data)} bytes); nothing was uploaded for it. The job is retried; if it "
-            "fails again, check the disk space of the render host"
-        ) from None
-    return len(data)
 
 
 def _check_total(frames: tuple[int, ...], total: int | None) -> None:
