@@ -138,7 +138,10 @@ def _add_render_options(render: argparse.ArgumentParser) -> None:
     )
     add("--deps", help="dependency manifest (s3:// or a path): fetch the outside files it lists")
     add("--input-etag", help="the ETag the s3:// input must still have (exit 2 if replaced)")
-    add("--content-id", help="what the pixels' inputs are (sha256:HEX or etag:ETAG)")
+    add(
+        "--content-id",
+        help="what the pixels' inputs are (sha256:HEX or etag:ETAG; default: sha256 of the .blend)",
+    )
     add(
         "--allow-missing",
         action="store_true",

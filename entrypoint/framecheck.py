@@ -114,3 +114,61 @@ def check_extension(extension: str) -> str | None:
         f"the frames are .{extension}: stitch encodes PNG or JPEG frames; set the scene's "
         "file format to PNG or JPEG and render again"
     )
+
+
+EXR_MAGIC = b"\x76\x2f\x31\x01"
+EXR_TILED, EXR_MULTIPART = 0x200, 0x1000
+
+
+def check_whole(data: bytes, extension: str) -> None:
+    """Raises Unreadable unless `data` is a whole frame file: PNG, JPEG or OpenEXR.
+
+    The render checks each frame with it before the frame leaves the machine.
+    """
+    if extension.lower() == "exr":
+        _check_exr(data)
+    else:
+        image_size(data, extension)
+
+
+def _check_exr(data: bytes) -> None:
+    """A single-part OpenEXR is whole when every chunk its offset table names is in the file.
+
+    The offset table follows the header; the first chunk follows the table, so the first
+    offset also says how long the table is.
+    """
+    if not data:
+        raise Unreadable("0-byte")
+    if not data.startswith(EXR_MAGIC) or len(data) < 8:
+        raise Unreadable("not an OpenEXR")
+    (flags,) = struct.unpack_from("<I", data, 4)
+    if flags & EXR_MULTIPART:
+        raise Unreadable("multi-part OpenEXR (not checked)")
+    pos = 8
+    while True:  # attributes: name\0 type\0 size body, ended by an empty name
+        name_end = data.find(b"\0", pos)
+        if name_end < 0:
+            raise Unreadable("truncated")
+        if name_end == pos:
+            pos += 1
+            break
+        type_end = data.find(b"\0", name_end + 1)
+        if type_end < 0 or type_end + 5 > len(data):
+            raise Unreadable("truncated")
+        (size,) = struct.unpack_from("<i", data, type_end + 1)
+        pos = type_end + 5 + size
+    if pos + 8 > len(data):
+        raise Unreadable("truncated")
+    (first,) = struct.unpack_from("<Q", data, pos)
+    count = (first - pos) // 8
+    if first < pos + 8 or (first - pos) % 8 or first > len(data):
+        raise Unreadable("truncated" if first > len(data) else "corrupt")
+    head = 20 if flags & EXR_TILED else 8  # tile x, y, level x, level y | y; then data size
+    end = 0
+    for (offset,) in struct.iter_unpack("<Q", data[pos : pos + count * 8]):
+        if offset + head > len(data):
+            raise Unreadable("truncated")
+        (size,) = struct.unpack_from("<i", data, offset + head - 4)
+        end = max(end, offset + head + size)
+    if end > len(data):
+        raise Unreadable("truncated")

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from entrypoint.errors import BadInput
+from entrypoint.fingerprint import short
+from entrypoint.frames import format_ranges
 
-FORMAT_VERSION = 2
+# 3: frame records carry fingerprint, blender, checked, written; the top level the fingerprint
+# and content id.
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -41,17 +45,22 @@ def slice_manifest(
     skipped: list[int],
     settings: dict,
     runs: list[dict] | None = None,
+    fingerprint: str | None = None,
+    content_id: str | None = None,
 ) -> bytes:
     """The record of one child: the scene (shared by all) and what this child did.
 
     `rendered` holds one record per frame render of every attempt so far (frame, seconds,
-    bytes, attempt, host); `skipped` the frames this attempt found done; `runs` one record per
-    attempt (attempt, host, outcome, effective settings, devices); `settings` the latest one's.
+    bytes, attempt, host, fingerprint, blender, checked, written); `skipped` the frames this
+    attempt found done; `runs` one record per attempt (attempt, host, outcome, effective
+    settings, devices); `settings`, `fingerprint` and `content_id` the latest attempt's.
     """
     return json.dumps(
         {
             "format": FORMAT_VERSION,
             "index": index,
+            "fingerprint": fingerprint,
+            "content_id": content_id,
             "scene": scene,
             "extension": extension,
             "slice": list(slice_frames),
@@ -109,21 +118,94 @@ def previous_runs(raw: bytes | None) -> tuple[list[dict], list[dict]]:
         return [], []
 
 
+def latest_records(manifests: list[dict]) -> dict[int, dict]:
+    """Frame number -> the record of its latest render, over all the manifests of an output.
+
+    Within a manifest later records are newer; across manifests (slices re-planned with
+    another -f) the `written` time decides, and records without one are older than any with.
+    """
+    latest: dict[int, tuple[tuple[str, int, int], dict]] = {}
+    for m, manifest in enumerate(manifests):
+        rendered = manifest.get("rendered") if isinstance(manifest, dict) else None
+        for position, record in enumerate(rendered if isinstance(rendered, list) else []):
+            if not isinstance(record, dict) or not isinstance(record.get("frame"), int):
+                continue
+            order = (str(record.get("written") or ""), m, position)
+            frame = record["frame"]
+            if frame not in latest or order > latest[frame][0]:
+                latest[frame] = (order, record)
+    return {frame: record for frame, (_, record) in latest.items()}
+
+
+def frames_by_fingerprint(latest: dict[int, dict]) -> dict[str | None, list[int]]:
+    """Fingerprint -> the frames whose latest record carries it, each list sorted."""
+    groups: dict[str | None, list[int]] = {}
+    for frame in sorted(latest):
+        groups.setdefault(latest[frame].get("fingerprint"), []).append(frame)
+    return groups
+
+
+def check_one_render(manifests: list[dict], frames: tuple[int, ...]) -> None:
+    """Refuse frames whose latest records carry different fingerprints: one video, one render."""
+    latest = latest_records(manifests)
+    groups = frames_by_fingerprint({f: r for f, r in latest.items() if f in set(frames)})
+    if len(groups) < 2:
+        return
+    parts = "; ".join(
+        f"frames {format_ranges(members)}: fingerprint {short(fingerprint)}"
+        for fingerprint, members in sorted(groups.items(), key=lambda item: item[1][0])
+    )
+    raise BadInput(
+        f"not making a video: its frames come from {len(groups)} renders with different "
+        f"settings or scene files ({parts}). Re-run the render with the settings you want "
+        "(it renders the other frames again), or start over with `--fresh`"
+    )
+
+
 def frames_to_render(
     slice_frames: tuple[int, ...],
     present: dict[int, int],
     recorded: list[dict],
-) -> tuple[list[int], list[int]]:
-    """(to render, already done) for a slice, given the output's frame sizes by frame number.
+    *,
+    fingerprint: str,
+    blender: str,
+) -> tuple[list[int], list[int], dict[int, str]]:
+    """(to render, already done, why each present frame is rendered again) for a slice.
 
-    A frame counts as done when it is in the output, is not empty, and has the size the last
-    attempt that rendered it recorded (if any did). Writes are atomic, so this is a second line
-    of defence against a file someone else put there.
+    A frame is done only when it is in the output at the size its latest record gives, and
+    that record says it was made with this fingerprint by this Blender and checked complete
+    before it was uploaded. A frame no record knows (a lost manifest, another render's file)
+    is rendered again: nothing vouches for its pixels.
     """
-    sizes = {r["frame"]: r.get("bytes") for r in recorded if "frame" in r}
-    todo, done = [], []
+    latest = latest_records([{"rendered": recorded}])
+    todo, done, why = [], [], {}
     for frame in slice_frames:
-        size = present.get(frame, 0)
-        ok = size > 0 and sizes.get(frame) in (None, size)
-        (done if ok else todo).append(frame)
-    return todo, done
+        if frame not in present:
+            todo.append(frame)
+            continue
+        reason = _stale_reason(present[frame], latest.get(frame), fingerprint, blender)
+        if reason is None:
+            done.append(frame)
+        else:
+            todo.append(frame)
+            why[frame] = reason
+    return todo, done, why
+
+
+def _stale_reason(size: int, record: dict | None, fingerprint: str, blender: str) -> str | None:
+    if size == 0:
+        return "the file in the output is empty"
+    if record is None:
+        return "no manifest records how it was made"
+    if record.get("bytes") != size:
+        return f"the output holds {size} bytes, its record says {record.get('bytes')}"
+    if record.get("fingerprint") != fingerprint:
+        return (
+            f"made with other settings (fingerprint {short(record.get('fingerprint'))} "
+            f"not {short(fingerprint)})"
+        )
+    if record.get("blender") != blender:
+        return f"made by Blender {record.get('blender')}, this is Blender {blender}"
+    if record.get("checked") is not True:
+        return "it was not checked complete when it was written"
+    return None

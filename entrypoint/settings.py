@@ -27,6 +27,7 @@ class RenderSettings:
     # pinned ETag, what the pixels' inputs are (sha256:/etag:), render with files missing.
     deps_uri: str | None = None
     input_etag: str | None = None
+    # What the submitter hashed (the .blend and its outside files); None: hash the .blend here.
     content_id: str | None = None
     allow_missing: bool = False
     # Seconds a SIGTERM waits for the frame in flight before abandoning it. AWS Batch (ECS)

@@ -118,3 +118,31 @@ def count_objects(prefix_uri: str) -> int:
         ):
             count += sum(1 for o in page.get("Contents", []) if o["Size"] > 0)
     return count
+
+
+def list_keys(prefix_uri: str) -> list[str]:
+    """Every key under `s3://bucket/prefix/` (the prefix taken as a folder)."""
+    bucket, prefix = split_s3_uri(prefix_uri.rstrip("/") + "/")
+    keys: list[str] = []
+    with aws_errors(prefix_uri):
+        for page in (
+            client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        ):
+            keys += [o["Key"] for o in page.get("Contents", [])]
+    return keys
+
+
+def delete_keys(bucket: str, keys: list[str]) -> None:
+    """Delete the objects, 1000 per request (S3's limit); any key S3 refused is an error."""
+    for start in range(0, len(keys), 1000):
+        batch = [{"Key": k} for k in keys[start : start + 1000]]
+        with aws_errors(f"s3://{bucket}"):
+            response = client("s3").delete_objects(
+                Bucket=bucket, Delete={"Objects": batch, "Quiet": True}
+            )
+        if response.get("Errors"):
+            first = response["Errors"][0]
+            raise TransientFailure(
+                f"S3 did not delete {len(response['Errors'])} objects (first: "
+                f"s3://{bucket}/{first.get('Key')}: {first.get('Code')}): try again"
+            )

@@ -73,6 +73,7 @@ def submit(
     crf: options.Crf = None,
     video_name: options.VideoName = None,
     allow_gaps: options.AllowGaps = False,
+    fresh: options.Fresh = False,
     stitch_queue: Annotated[
         str | None, Opt("--stitch-queue", envvar="BLENDBATCH_STITCH_QUEUE")
     ] = None,
@@ -118,6 +119,7 @@ def submit(
     if dry_run:
         typer.echo(json.dumps(plan.dry_run(render, batch_options), indent=2))
         return
+    _stale_frames(render, upload, fresh, _warn)
     jobs = pipeline.submit(render, batch_options, str(upload) if upload else None, _warn)
     # `JOB_IDS=$(blendbatch submit ...)` and `| jq -r '.[0].jobId'` work as in the workshop.
     if as_json or not sys.stdout.isatty():
@@ -132,6 +134,16 @@ def submit(
 
 def _warn(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def _stale_frames(
+    render: plan.RenderPlan, blend: Path | None, fresh: bool, say: Callable[[str], None]
+) -> None:
+    """Before anything starts: `--fresh` empties the output, else say what gets replaced."""
+    from submitter import stale
+
+    made = stale.fingerprint_of(blend, render.overrides, allow_scripts=render.allow_scripts)
+    stale.before_start(render.output_root, made, fresh=fresh, say=say)
 
 
 @app.command()
@@ -215,6 +227,7 @@ def run(
     crf: options.Crf = None,
     video_name: options.VideoName = None,
     allow_gaps: options.AllowGaps = False,
+    fresh: options.Fresh = False,
 ) -> None:
     """Run the whole pipeline on this machine, no AWS: children in parallel, then stitch."""
     from submitter.local import run_local
@@ -239,6 +252,7 @@ def run(
         video_name=video,
     )
     plan.check(render)
+    _stale_frames(render, input_path, fresh, typer.echo)
     result = run_local(render, workers, typer.echo)
     typer.echo(f"video: {result}")
 

@@ -27,6 +27,9 @@ Crf = Annotated[int | None, Opt("--crf", help="constant quality, lower is better
 VideoName = Annotated[
     str | None, Opt("--video-name", help="the video's file name (default: output + suffix)")
 ]
+Fresh = Annotated[
+    bool, Opt("--fresh", help="delete <output>/<name>'s frames and manifests first, then render")
+]
 AllowGaps = Annotated[
     bool, Opt("--allow-gaps", help="hold the previous frame where one is missing (said loudly)")
 ]

@@ -50,8 +50,12 @@ def render_output(
     fps_base: float = 1.0,
     per_slice: int = 100,
     extension: str = "png",
+    fingerprints: dict[int, str] | None = None,
 ) -> dict[str, bytes]:
-    """Relative key -> bytes of what the render children leave: frames and manifests."""
+    """Relative key -> bytes of what the render children leave: frames and manifests.
+
+    `fingerprints` gives frames' records a render fingerprint (by frame number).
+    """
     files = {
         f"frames/{frame_name(f, extension)}": png_bytes(width, height, gray_of(i))
         for i, f in enumerate(frames)
@@ -64,11 +68,17 @@ def render_output(
             scene=scene,
             slice_frames=mine,
             extension=extension,
-            rendered=[{"frame": f} for f in mine],
+            rendered=[_record(f, (fingerprints or {}).get(f)) for f in mine],
             skipped=[],
             settings={},
         )
     return files
+
+
+def _record(frame: int, fingerprint: str | None) -> dict:
+    if fingerprint is None:
+        return {"frame": frame}
+    return {"frame": frame, "fingerprint": fingerprint, "blender": "5.0.1", "checked": True}
 
 
 def write_local(root: Path, files: dict[str, bytes]) -> None:

@@ -32,6 +32,7 @@ from entrypoint.overrides import extension_of, mismatches, requested
 from entrypoint.render import blender, outside
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.render.project import Project, fetch_project
+from entrypoint.render.provenance import Provenance, check_frame_file, provenance
 from entrypoint.render.stopping import StopSignal
 from entrypoint.render.uploads import FrameUploader
 from entrypoint.settings import RenderSettings
@@ -49,6 +50,7 @@ def run_render(settings: RenderSettings) -> None:
         # extensions) while `import bpy` runs deadlocked on the loader lock vs the GIL.
         project, done_before = _fetch(settings, output, extension, Path(tmp))
         check_blend_complete(project.blend)
+        made = provenance(settings, project.blend)
         blender.open_blend(project.blend, allow_scripts=settings.allow_scripts)
         meta = blender.select_scene(settings.overrides.scene)
         remapped = outside.remap(project.manifest, project.folder) if project.manifest else []
@@ -87,7 +89,7 @@ def run_render(settings: RenderSettings) -> None:
         )
         missing = _check_outside(mine, settings.allow_missing)
         scene = dataclasses.asdict(meta) | {"frames": list(frames)}
-        job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before)
+        job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before, made)
         job.run_record |= {"remapped": remapped, "missing": missing}
         stop.on_abandon(job.abandon)
         job.run(stop)
@@ -169,8 +171,11 @@ def _apply(settings: RenderSettings, render_dir: Path) -> dict:
 class SliceJob:
     """One attempt at one slice: resume, render, upload behind, keep the manifest current."""
 
-    def __init__(self, settings, output, scene, frames, effective, render_dir, before) -> None:
+    def __init__(
+        self, settings, output, scene, frames, effective, render_dir, before, made
+    ) -> None:
         self.settings, self.output, self.scene, self.frames = settings, output, scene, frames
+        self.made: Provenance = made
         self.effective, self.render_dir, self.present = effective, render_dir, before.present
         self.extension = extension_of(effective["file_format"])
         self.rendered, runs = previous_runs(before.manifest)
@@ -189,10 +194,18 @@ class SliceJob:
         self.uploader = FrameUploader(output, self._uploaded)
 
     def run(self, stop: StopSignal) -> None:
-        todo, done = frames_to_render(self.frames, self.present, self.rendered)
+        todo, done, why = frames_to_render(
+            self.frames,
+            self.present,
+            self.rendered,
+            fingerprint=self.made.fingerprint,
+            blender=self.made.blender,
+        )
         self.run_record["skipped"] = done
         for frame in done:
             log.info("frame %d: already in the output, skipped", frame)
+        for frame, reason in why.items():
+            log.info("frame %d: %s; rendering again", frame, reason)
         try:
             for frame in todo:
                 if stop.requested.is_set():
@@ -219,7 +232,7 @@ class SliceJob:
         shutil.rmtree(self.render_dir, ignore_errors=True)
 
     def _commit(self, frame: int, path: Path, seconds: float) -> None:
-        size = path.stat().st_size
+        size = check_frame_file(frame, path, self.extension)
         log.info("frame %d: %.2f s, %d bytes", frame, seconds, size)
         record = {
             "frame": frame,
@@ -227,13 +240,16 @@ class SliceJob:
             "bytes": size,
             "attempt": self.settings.attempt,
             "host": self.settings.host,
+            "fingerprint": self.made.fingerprint,
+            "blender": self.made.blender,
+            "checked": True,
         }
         with self.commit_lock:
             self.uploader.submit(path, frame_key(frame, self.extension), record)
 
     def _uploaded(self, record: dict) -> None:
         with self.manifest_lock:
-            self.rendered.append(record)
+            self.rendered.append(record | {"written": _now(precise=True)})
             self.run_record["rendered"].append(record["frame"])
             self._write_manifest()
 
@@ -257,12 +273,15 @@ class SliceJob:
             skipped=self.run_record["skipped"],
             settings=self.effective,
             runs=self.runs,
+            fingerprint=self.made.fingerprint,
+            content_id=self.made.content_id,
         )
         self.output.put_bytes(data, manifest_key(self.settings.index))
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+def _now(*, precise: bool = False) -> str:
+    moment = datetime.datetime.now(datetime.UTC)
+    return moment.isoformat(timespec="microseconds" if precise else "seconds")
 
 
 def _check_total(frames: tuple[int, ...], total: int | None) -> None:

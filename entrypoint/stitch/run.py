@@ -24,7 +24,7 @@ from entrypoint.errors import BadInput, Terminated, TransientFailure
 from entrypoint.framecheck import FrameProblems, Unreadable, check_extension, image_size
 from entrypoint.frames import parse_frame_name
 from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, preview_names
-from entrypoint.manifest import SceneRecord, scene_record
+from entrypoint.manifest import SceneRecord, check_one_render, scene_record
 from entrypoint.settings import StitchSettings
 from entrypoint.storage import Location, parse_location
 
@@ -57,7 +57,9 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     codec = encode_plan.pick_codec(settings.codec)
     name = encode_plan.output_name(settings.name, codec)
     encode_plan.quality_args(codec, settings.crf)
-    record = scene_record(_read_manifests(source))
+    manifests = _read_manifests(source)
+    record = scene_record(manifests)
+    check_one_render(manifests, record.frames)
     refusal = check_extension(record.extension)
     if refusal:
         raise BadInput(refusal)

@@ -6,7 +6,14 @@ from fractions import Fraction
 import pytest
 
 from entrypoint.errors import BadInput
-from entrypoint.manifest import frames_to_render, previous_runs, scene_record, slice_manifest
+from entrypoint.manifest import (
+    check_one_render,
+    frames_to_render,
+    latest_records,
+    previous_runs,
+    scene_record,
+    slice_manifest,
+)
 
 
 def manifest(index=0, frames=(1, 2, 3), fps=24, fps_base=1.0) -> dict:
@@ -53,16 +60,87 @@ def test_no_manifest_means_the_render_did_not_run():
         scene_record([])
 
 
+FP, BLENDER = "a" * 32, "5.0.1"
+
+
+def made(frame, size, **changes) -> dict:
+    """The record the render leaves for a frame it checked and uploaded."""
+    record = {"frame": frame, "bytes": size, "fingerprint": FP, "blender": BLENDER}
+    return record | {"checked": True} | changes
+
+
+def resume(frames, present, recorded):
+    return frames_to_render(frames, present, recorded, fingerprint=FP, blender=BLENDER)
+
+
 def test_a_frame_counts_as_done_when_present_and_of_the_recorded_size():
     # Given frames 1-4: 1 complete, 2 empty, 3 not the recorded size, 4 absent
-    recorded = [{"frame": 1, "bytes": 10}, {"frame": 3, "bytes": 30}]
+    recorded = [made(1, 10), made(3, 30)]
     present = {1: 10, 2: 0, 3: 29}
-    todo, done = frames_to_render((1, 2, 3, 4), present, recorded)
+    todo, done, why = resume((1, 2, 3, 4), present, recorded)
     assert (todo, done) == ([2, 3, 4], [1])
+    assert why == {
+        2: "the file in the output is empty",
+        3: "the output holds 29 bytes, its record says 30",
+    }
 
 
-def test_a_frame_no_manifest_recorded_counts_by_its_presence():
-    assert frames_to_render((7,), {7: 5}, []) == ([], [7])
+def test_a_frame_no_manifest_recorded_is_rendered_again():
+    assert resume((7,), {7: 5}, []) == ([7], [], {7: "no manifest records how it was made"})
+
+
+def test_a_frame_made_with_another_fingerprint_is_rendered_again():
+    todo, done, why = resume(
+        (1, 2), {1: 10, 2: 10}, [made(1, 10, fingerprint="b" * 32), made(2, 10)]
+    )
+    assert (todo, done) == ([1], [2])
+    assert why[1] == "made with other settings (fingerprint bbbbbbbb... not aaaaaaaa...)"
+
+
+def test_a_frame_of_another_blender_or_never_checked_is_rendered_again():
+    recorded = [made(1, 10, blender="4.5.3"), made(2, 10, checked=False), made(3, 10)]
+    del recorded[2]["checked"]
+    todo, done, why = resume((1, 2, 3), {1: 10, 2: 10, 3: 10}, recorded)
+    assert (todo, done) == ([1, 2, 3], [])
+    assert why[1] == "made by Blender 4.5.3, this is Blender 5.0.1"
+    assert why[2] == why[3] == "it was not checked complete when it was written"
+
+
+def test_the_latest_record_of_a_frame_decides():
+    # Given frame 1 made with other settings, then made again with these
+    recorded = [made(1, 10, fingerprint="b" * 32), made(1, 12)]
+    assert resume((1,), {1: 12}, recorded) == ([], [1], {})
+    # and the other way round
+    assert resume((1,), {1: 10}, list(reversed(recorded)))[0] == [1]
+
+
+def test_across_manifests_the_latest_written_record_wins():
+    old = {"rendered": [made(1, 10, fingerprint="old", written="2026-01-01T10:00:00+00:00")]}
+    new = {"rendered": [made(1, 10, fingerprint="new", written="2026-01-01T11:00:00+00:00")]}
+    legacy = {"rendered": [{"frame": 1, "bytes": 10}]}
+    assert latest_records([new, old, legacy])[1]["fingerprint"] == "new"
+    assert latest_records([legacy, old])[1]["fingerprint"] == "old"
+
+
+def test_frames_of_one_render_pass_the_stitch_check():
+    check_one_render(
+        [{"rendered": [made(1, 1), made(2, 1)]}, {"rendered": [made(3, 1)]}], (1, 2, 3)
+    )
+
+
+def test_frames_of_two_renders_are_refused_naming_the_ranges():
+    manifests = [
+        {"rendered": [made(f, 1) for f in (1, 2, 3, 7)]},
+        {"rendered": [made(f, 1, fingerprint="b" * 32) for f in (4, 5, 6)]},
+        {"rendered": [made(99, 1, fingerprint="c" * 32)]},  # not a frame of this video
+    ]
+    with pytest.raises(BadInput) as refused:
+        check_one_render(manifests, tuple(range(1, 8)))
+    message = str(refused.value)
+    assert "2 renders" in message
+    assert "frames 1-3, 7: fingerprint aaaaaaaa..." in message
+    assert "frames 4-6: fingerprint bbbbbbbb..." in message
+    assert "--fresh" in message
 
 
 def test_earlier_attempts_are_kept():

@@ -1,0 +1,62 @@
+"""What made a slice's frames, and the check each frame passes before it leaves the machine.
+
+Resume and stitch compare the fingerprint, the Blender version and the `checked` mark that
+every frame record carries (design.md, resume).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+from entrypoint.errors import TransientFailure
+from entrypoint.fingerprint import file_content_id, render_fingerprint
+from entrypoint.framecheck import Unreadable, check_whole
+from entrypoint.render import blender
+from entrypoint.settings import RenderSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Provenance:
+    """What made this attempt's frames: resume and stitch compare it frame by frame."""
+
+    content_id: str
+    fingerprint: str
+    blender: str
+
+
+def provenance(settings: RenderSettings, blend: Path) -> Provenance:
+    content_id = settings.content_id
+    if content_id is None:
+        content_id = file_content_id(blend)
+        log.info(
+            "content id %s is the .blend's own hash: files outside it (textures, libraries, "
+            "caches) are not covered, so a changed texture does not make frames re-render",
+            content_id,
+        )
+    fingerprint = render_fingerprint(
+        content_id,
+        settings.overrides,
+        allow_scripts=settings.allow_scripts,
+        allow_missing=settings.allow_missing,
+    )
+    log.info("render fingerprint %s", fingerprint)
+    return Provenance(content_id, fingerprint, blender.version())
+
+
+def check_frame_file(frame: int, path: Path, extension: str) -> int:
+    """The size of a whole frame file; an incomplete one is deleted and never uploaded."""
+    data = path.read_bytes()
+    try:
+        check_whole(data, extension)
+    except Unreadable as error:
+        path.unlink(missing_ok=True)
+        raise TransientFailure(
+            f"frame {frame}: Blender wrote an incomplete {extension} file ({error}, "
+            f"{len(data)} bytes); nothing was uploaded for it. The job is retried; if it "
+            "fails again, check the disk space of the render host"
+        ) from None
+    return len(data)
