@@ -7,6 +7,7 @@ import pytest
 
 PURE = [
     "entrypoint.render.blendcheck",
+    "entrypoint.awserrors",
     "entrypoint.encode_plan",
     "entrypoint.errors",
     "entrypoint.framecheck",
