@@ -243,8 +243,8 @@ def _child_error(problem: awserrors.Problem, uri: str) -> BadInput | TransientFa
     category, code = problem.category, problem.code
     if category == awserrors.CONFIG:
         return BadInput(
-            f"cannot reach {uri}: {problem.message}: set AWS_REGION and a valid AWS_PROFILE "
-            "(on AWS Batch both come with the job)"
+            f"cannot reach {uri}: {problem.message}: fix AWS_PROFILE or AWS_REGION, or unset "
+            "them (on AWS Batch the job brings its region and role)"
         )
     if category == awserrors.AUTH and problem.refreshable:
         return TransientFailure(f"the AWS credentials for {uri} expired ({code}); retry the job")
