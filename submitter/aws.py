@@ -61,11 +61,13 @@ def _submitter_error(problem: awserrors.Problem, what: str) -> BadInput | Transi
         return BadInput(
             f"no AWS region for {what}: set AWS_REGION, or a region in your AWS profile"
         )
-    if category == awserrors.CONFIG:
+    if code == "ProfileNotFound":
         return BadInput(
             f"{message}: set AWS_PROFILE to a profile `aws configure list-profiles` shows, "
             "or unset it"
         )
+    if category == awserrors.CONFIG:
+        return BadInput(f"{message}: fix the AWS configuration (~/.aws/config, AWS_CONFIG_FILE)")
     if code == "NoCredentialsError":
         return BadInput(
             "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"

@@ -155,3 +155,15 @@ def test_the_submitter_exits_2_for_what_the_user_must_fix(refusing, status, code
     assert result.returncode == exit_code, result.stderr[-3000:]
     assert says in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_upload_to_a_bucket_that_does_not_exist_is_bad_input(moto_endpoint, tmp_path):
+    # boto3's upload_file hides the NoSuchBucket error inside S3UploadFailedError
+    from entrypoint import storage
+    from entrypoint.errors import BadInput
+
+    frame = tmp_path / "0001.png"
+    frame.write_bytes(b"frame")
+    storage.s3_client.cache_clear()
+    with pytest.raises(BadInput, match="the bucket of s3://no-such-bucket-here/shot/frames"):
+        storage.parse_location("s3://no-such-bucket-here/shot").put_file(frame, "frames/0001.png")
