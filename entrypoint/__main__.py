@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except Exception:
         log.exception("unexpected failure (exit 1, the job will be retried)")
-        return 1
+        return BlendbatchError.exit_code
     return 0
 
 

@@ -10,6 +10,10 @@ from entrypoint.frames import frame_name
 
 FRAMES_DIR = "frames"
 MANIFESTS_DIR = "manifests"
+# `submit` records both job ids here, so `status`/`watch` find the stitch from the render id.
+JOBS_DIR = "jobs"
+# `blendbatch run` keeps each local child's output here.
+LOGS_DIR = "logs"
 # Frames carry this S3 tag: the stack's lifecycle rule expires them by it (their keys share
 # no prefix a rule could match); videos and manifests are kept.
 FRAME_TAGS = {"blendbatch": "frame"}
@@ -21,6 +25,10 @@ def frame_key(frame: int, extension: str = "png") -> str:
 
 def manifest_key(index: int) -> str:
     return f"{MANIFESTS_DIR}/slice-{index:05d}.json"
+
+
+def job_record_key(render_job_id: str) -> str:
+    return f"{JOBS_DIR}/{render_job_id}.json"
 
 
 # The video and its previews, next to frames/ (docs/design.md's output table).

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from entrypoint import awserrors
 from entrypoint.errors import BadInput, TransientFailure
 
 S3_SCHEME = "s3://"
@@ -99,13 +100,12 @@ class S3Prefix:
         return f"{S3_SCHEME}{self.bucket}/{self.key(rel)}"
 
     def size(self, rel: str) -> int | None:
-        from botocore.exceptions import ClientError
-
         with _s3_errors(self.child_uri(rel)):
             try:
                 head = s3_client().head_object(Bucket=self.bucket, Key=self.key(rel))
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            except Exception as error:
+                problem = awserrors.classify(error)
+                if problem and problem.code in ("404", "NoSuchKey"):
                     return None
                 raise
             return int(head["ContentLength"])
@@ -214,74 +214,81 @@ def fetch_file(
     return local
 
 
-DEFAULT_ATTEMPTS = 9
-
-
-def _attempts() -> int:
-    """Tries per S3 call: botocore's own AWS_MAX_ATTEMPTS when set (tests bound retries with
-    it), else enough to ride out a throttling burst."""
-    raw = os.environ.get("AWS_MAX_ATTEMPTS", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_ATTEMPTS
-
-
 @functools.cache
 def s3_client():
-    """The one S3 client: standard retry mode backs off on 429/5xx and connection errors."""
+    """The one S3 client of the image (retries: awserrors.client_config)."""
     import boto3
-    from botocore.config import Config
 
     # A connection per fetching thread (stitch fetches 8 frames at a time, uploads use 10).
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": _attempts()}, max_pool_connections=32
-    )
-    return boto3.client("s3", config=config)
+    return boto3.client("s3", config=awserrors.client_config(max_pool_connections=32))
 
 
 def _read_body_retrying(get) -> bytes:
-    """GetObject, body read included. botocore retries the request, but a connection that
-    breaks while the body streams fails outside its retries: read again from the start."""
-    from botocore.exceptions import ConnectionError as BotoConnectionError
-    from botocore.exceptions import ResponseStreamingError
-
-    attempts = _attempts()
-    for attempt in range(1, attempts):
+    """GetObject, body read included. botocore retries the request, not the body: a connection
+    cut while the body streams raises from `read()` outside its retries (s3transfer's
+    `download_file` re-reads such bodies itself, a plain GetObject does not): read again."""
+    for attempt in range(1, awserrors.attempts()):
+        body = get()["Body"]
         try:
-            return get()["Body"].read()
-        except (ResponseStreamingError, BotoConnectionError):
-            time.sleep(min(0.1 * 2**attempt, 5))
+            return body.read()
+        except Exception as error:
+            problem = awserrors.classify(error)
+            if problem is None or problem.category != awserrors.TRANSIENT:
+                raise
+        time.sleep(min(0.1 * 2**attempt, 5))
     return get()["Body"].read()  # the last try: its error reaches the caller
 
 
 @contextlib.contextmanager
 def _s3_errors(uri: str) -> Iterator[None]:
-    """botocore's errors -> ours: configuration problems are bad input, the rest retryable."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
+    """AWS errors -> ours, for a Batch child: what a new attempt may cure is retryable (exit 1),
+    the rest is bad input (exit 2, Batch does not retry it)."""
     try:
         yield
-    except NoCredentialsError:
-        raise BadInput(
+    except Exception as error:
+        problem = awserrors.classify(error)
+        if problem is None:
+            raise
+        mapped = _child_error(problem, uri)
+        raise mapped from (None if isinstance(mapped, BadInput) else error)
+
+
+def _child_error(problem: awserrors.Problem, uri: str) -> BadInput | TransientFailure:
+    category, code = problem.category, problem.code
+    if category == awserrors.CONFIG:
+        return BadInput(
+            f"cannot reach {uri}: {problem.message}: fix AWS_PROFILE or AWS_REGION, or unset "
+            "them (on AWS Batch the job brings its region and role)"
+        )
+    if category == awserrors.AUTH and problem.refreshable:
+        return TransientFailure(f"the AWS credentials for {uri} expired ({code}); retry the job")
+    if category == awserrors.AUTH and code == "NoCredentialsError":
+        return BadInput(
             f"no AWS credentials to reach {uri}: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
             "AWS_SECRET_ACCESS_KEY (on AWS Batch, give the job definition a job role)"
-        ) from None
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in ("PreconditionFailed", "412"):
-            raise BadInput(
-                f"{uri} was replaced after the job was submitted (its ETag no longer matches): "
-                "submit again"
-            ) from None
-        if code == "NoSuchBucket":
-            raise BadInput(
-                f"the bucket of {uri} does not exist: create it or fix the URI"
-            ) from None
-        if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
-            raise BadInput(
-                f"access to {uri} was denied ({code}): check the credentials or the job role"
-            ) from None
-        raise TransientFailure(f"S3 error on {uri}: {code or error}; retry the job") from error
-    except BotoCoreError as error:
-        raise TransientFailure(f"S3 unreachable for {uri}: {error}; retry the job") from error
+        )
+    if category == awserrors.AUTH:
+        return BadInput(
+            f"AWS refused the credentials for {uri} ({code}): fix the access key or the job role"
+        )
+    if category == awserrors.MISSING and code == "NoSuchBucket":
+        return BadInput(f"the bucket of {uri} does not exist: create it or fix the URI")
+    if category == awserrors.MISSING:
+        return BadInput(f"{uri} does not exist ({code}): fix the URI")
+    if category == awserrors.DENIED:
+        return BadInput(
+            f"access to {uri} was denied ({code}): check the credentials or the job role"
+        )
+    if code in ("PreconditionFailed", "412"):  # a GET with If-Match: the pinned ETag
+        return BadInput(
+            f"{uri} was replaced after the job was submitted (its ETag no longer matches): "
+            "submit again"
+        )
+    if category == awserrors.INVALID:
+        return BadInput(f"S3 refused the request for {uri} ({code}: {problem.message})")
+    if category == awserrors.THROTTLED:
+        return TransientFailure(f"S3 kept throttling requests for {uri} ({code}); retry the job")
+    return TransientFailure(f"S3 error on {uri}: {code}: {problem.message}; retry the job")
 
 
 @contextlib.contextmanager

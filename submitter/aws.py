@@ -1,6 +1,7 @@
 """The one place the submitter builds boto3 clients (endpoint from `AWS_ENDPOINT_URL`).
 
-Standard retry mode with more attempts: throttling (HTTP 429) backs off instead of failing.
+Retries and the meaning of AWS errors come from `entrypoint.awserrors`, shared with the image:
+throttling (HTTP 429) backs off instead of failing.
 """
 
 from __future__ import annotations
@@ -8,29 +9,19 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
 from collections.abc import Iterator
 
+from entrypoint import awserrors
 from entrypoint.errors import BadInput, TransientFailure
-
-MAX_ATTEMPTS = 10
-
-
-def _attempts() -> int:
-    """botocore's own AWS_MAX_ATTEMPTS when set, else enough to ride out throttling."""
-    raw = os.environ.get("AWS_MAX_ATTEMPTS", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else MAX_ATTEMPTS
 
 
 @functools.cache
 def client(service: str):
     import boto3
-    from botocore.config import Config
 
-    return boto3.client(
-        service,
-        config=Config(retries={"mode": "standard", "total_max_attempts": _attempts()}),
-    )
+    # No region or an unknown profile fail here, at client creation, before any request.
+    with aws_errors(f"AWS {service}"):
+        return boto3.client(service, config=awserrors.client_config())
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -52,32 +43,60 @@ def read_prefix(uri: str, size: int) -> bytes:
 
 @contextlib.contextmanager
 def aws_errors(what: str) -> Iterator[None]:
-    """botocore errors -> ours, with the hint a user needs."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
+    """AWS errors -> ours, for a person at a terminal: whatever they must fix (configuration,
+    credentials, names, permissions) is bad input (exit 2); the rest is worth another try."""
     try:
         yield
-    except NoCredentialsError:
-        raise BadInput(
+    except Exception as error:
+        problem = awserrors.classify(error)
+        if problem is None:
+            raise
+        mapped = _submitter_error(problem, what)
+        raise mapped from (None if isinstance(mapped, BadInput) else error)
+
+
+def _submitter_error(problem: awserrors.Problem, what: str) -> BadInput | TransientFailure:
+    category, code, message = problem.category, problem.code, problem.message
+    if code == "NoRegionError":
+        return BadInput(
+            f"no AWS region for {what}: set AWS_REGION, or a region in your AWS profile"
+        )
+    if code == "ProfileNotFound":
+        return BadInput(
+            f"{message}: set AWS_PROFILE to a profile `aws configure list-profiles` shows, "
+            "or unset it"
+        )
+    if category == awserrors.CONFIG:
+        return BadInput(f"{message}: fix the AWS configuration (~/.aws/config, AWS_CONFIG_FILE)")
+    if code == "NoCredentialsError":
+        return BadInput(
             "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/"
             "AWS_SECRET_ACCESS_KEY, or run `aws configure`"
-        ) from None
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        message = error.response.get("Error", {}).get("Message", "")
-        if code in ("NoSuchKey", "NoSuchBucket", "404"):
-            raise BadInput(f"{what} does not exist ({code}): check the URI") from None
-        if code in (
-            "ClientException",
-            "ValidationException",
-            "InvalidParameterValue",
-            "AccessDenied",
-            "AccessDeniedException",
-        ):
-            raise BadInput(f"AWS refused the request for {what}: {code}: {message}") from None
-        raise TransientFailure(f"AWS error for {what}: {code}: {message}; try again") from error
-    except BotoCoreError as error:
-        raise TransientFailure(f"AWS unreachable for {what}: {error}; try again") from error
+        )
+    if category == awserrors.AUTH and problem.refreshable:
+        return BadInput(
+            f"the AWS credentials expired ({code}): renew them (`aws sso login`, or new "
+            "session keys) and try again"
+        )
+    if category == awserrors.AUTH:
+        return BadInput(
+            f"AWS refused the credentials ({code}): check AWS_ACCESS_KEY_ID/"
+            "AWS_SECRET_ACCESS_KEY or the profile in AWS_PROFILE"
+        )
+    if category == awserrors.MISSING:
+        return BadInput(f"{what} does not exist ({code}: {message}): check the name or URI")
+    if category == awserrors.DENIED:
+        return BadInput(
+            f"access to {what} was denied ({code}): your AWS user or role needs permission "
+            f"for it ({message})"
+        )
+    if category == awserrors.INVALID:
+        return BadInput(f"AWS refused the request for {what}: {code}: {message}")
+    if category == awserrors.THROTTLED:
+        return TransientFailure(
+            f"AWS kept throttling the requests for {what} ({code}): wait a minute and try again"
+        )
+    return TransientFailure(f"AWS error for {what}: {code}: {message}; try again")
 
 
 def put_json(uri: str, data: dict) -> None:
@@ -90,13 +109,12 @@ def put_json(uri: str, data: dict) -> None:
 def get_json(uri: str) -> dict | None:
     """The JSON object at `uri`, or None when there is none."""
     bucket, key = split_s3_uri(uri)
-    from botocore.exceptions import ClientError
-
     with aws_errors(uri):
         try:
             body = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+        except Exception as error:
+            problem = awserrors.classify(error)
+            if problem and problem.code in ("NoSuchKey", "404"):
                 return None
             raise
     return json.loads(body)

@@ -178,7 +178,7 @@ def _show(report) -> None:
 
     typer.echo("\n".join(report.lines))
     if report.state == progress.FAILED:
-        raise typer.Exit(1)
+        raise typer.Exit(BlendbatchError.exit_code)
 
 
 @app.command()

@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from entrypoint.errors import BadInput, BlendbatchError, TransientFailure
-from entrypoint.layout import FRAMES_DIR
+from entrypoint.layout import FRAMES_DIR, LOGS_DIR
 from submitter import plan
-
-LOGS_DIR = "logs"
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from entrypoint.layout import FRAMES_DIR
+from entrypoint.layout import FRAMES_DIR, job_record_key
 
-RECORDS_DIR = "jobs"
 DONE = "SUCCEEDED"
 FAILED = "FAILED"
 RUNNING = "RUNNING"
@@ -36,7 +35,7 @@ def record(render_job_id: str, stitch_job_id: str, output_root: str, request: di
 
 
 def record_uri(output_root: str, render_job_id: str) -> str:
-    return f"{output_root.rstrip('/')}/{RECORDS_DIR}/{render_job_id}.json"
+    return f"{output_root.rstrip('/')}/{job_record_key(render_job_id)}"
 
 
 def command_option(job: dict, flag: str) -> str | None:
@@ -49,9 +48,11 @@ def command_option(job: dict, flag: str) -> str | None:
 
 
 def render_id_of(job: dict) -> str:
-    """The render job of a pipeline, given either of its jobs."""
+    """The render job of a pipeline, given either of its jobs: a stitch (its command word)
+    names the render in its `dependsOn`."""
+    command = job.get("container", {}).get("command") or [""]
     depends = job.get("dependsOn") or []
-    if command_option(job, "-t") is None and depends:
+    if command[0] == "stitch" and depends:
         return depends[0]["jobId"]
     return job["jobId"]
 

@@ -44,14 +44,16 @@ def run_entrypoint(
 def run_cli(
     *args: str, timeout: float = 600, env: dict | None = None
 ) -> subprocess.CompletedProcess:
-    """The `blendbatch` command as a user types it (`env` adds to this process's)."""
+    """The `blendbatch` command as a user types it (`env` adds to this process's; None
+    removes a variable)."""
+    full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "submitter", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env={k: v for k, v in full_env.items() if v is not None},
     )
 
 

@@ -17,9 +17,9 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 
-log = logging.getLogger(__name__)
+from entrypoint.errors import Terminated
 
-EXIT_TERMINATED = 143
+log = logging.getLogger(__name__)
 
 
 class StopSignal:
@@ -68,4 +68,4 @@ class StopSignal:
             log.exception("while stopping after SIGTERM")
         finally:
             logging.shutdown()
-            os._exit(EXIT_TERMINATED)
+            os._exit(Terminated.exit_code)

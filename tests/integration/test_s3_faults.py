@@ -10,7 +10,9 @@ from fractions import Fraction
 
 import boto3
 import pytest
+from botocore.exceptions import ResponseStreamingError
 
+from entrypoint import storage
 from entrypoint.video import probe
 from tests.conftest import run_entrypoint
 from tests.faultproxy import FaultPlan, FaultProxy
@@ -95,3 +97,41 @@ def test_s3_down_fails_retryably_with_a_clear_message(moto_endpoint, bucket, sce
     listed = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="renders/")
     assert listed.get("KeyCount", 0) == 0
     assert os.environ.get("AWS_MAX_ATTEMPTS") is None  # only the children were bounded
+
+
+class FirstGets:
+    """A fault plan's `eligible`: only the first `count` GET requests."""
+
+    def __init__(self, count: int) -> None:
+        self.left = count
+
+    def __call__(self, method: str, path: str) -> bool:
+        if method != "GET" or not self.left:
+            return False
+        self.left -= 1
+        return True
+
+
+def test_a_body_cut_mid_stream_is_read_again(moto_endpoint, bucket, monkeypatch, tmp_path):
+    # Given a frame whose first three GETs are cut halfway through the body
+    data = os.urandom(200_000)
+    boto3.client("s3").put_object(Bucket=bucket, Key="shot/frames/0001.png", Body=data)
+    plan = FaultPlan(rate=1.0, kinds=("reset",), eligible=FirstGets(3))
+    with FaultProxy(moto_endpoint, plan) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
+        storage.s3_client.cache_clear()
+        try:
+            # botocore retries a request, never a body: a plain GetObject's read fails
+            plain = storage.s3_client().get_object(Bucket=bucket, Key="shot/frames/0001.png")
+            with pytest.raises(ResponseStreamingError):
+                plain["Body"].read()
+            # When the stitch reads it (GetObject) and the render fetches it (s3transfer)
+            folder = storage.parse_location(f"s3://{bucket}/shot")
+            read = folder.get_bytes("frames/0001.png")
+            folder.get_file("frames/0001.png", tmp_path / "fetched.png")
+        finally:
+            storage.s3_client.cache_clear()
+    # Then both got every byte: get_bytes read the body again, download_file did by itself
+    assert read == data
+    assert (tmp_path / "fetched.png").read_bytes() == data
+    assert proxy.stats["reset"] == 3

@@ -64,3 +64,13 @@ def test_either_job_id_leads_to_the_render_job_and_its_output():
     assert progress.render_id_of(stitch()) == "r-1"
     assert progress.frames_uri(render()) == "s3://b/r/shot/frames/"
     assert progress.record_uri("s3://b/r/shot/", "r-1") == "s3://b/r/shot/jobs/r-1.json"
+
+
+def test_the_command_word_tells_a_render_from_a_stitch():
+    # A render without -t (submitted before -t existed, or a one-frame job) that waits on another
+    # job is still the render; a stitch is the stitch whatever options it carries.
+    untimed = {"command": ["render", "-i", "s3://b/s.blend", "-o", "s3://b/r/shot", "-f", "5"]}
+    waiting_render = render(container=untimed, dependsOn=[{"jobId": "earlier"}])
+    stitch_with_t = stitch(container={"command": ["stitch", "-i", "x", "-o", "x", "-t", "4"]})
+    assert progress.render_id_of(waiting_render) == "r-1"
+    assert progress.render_id_of(stitch_with_t) == "r-1"
