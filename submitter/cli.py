@@ -58,8 +58,12 @@ def submit(
         str, Opt("-d", "--job-definition", envvar="BLENDBATCH_JOB_DEFINITION")
     ] = "",
     upload: Annotated[
-        Path | None, Opt("--upload", help="a local .blend: read whole, then put at -i")
+        Path | None,
+        Opt("--upload", help="a local .blend: it and its outside files go to the -i bucket"),
     ] = None,
+    allow_missing: Annotated[
+        bool, Opt("--allow-missing", help="render even if outside files are missing")
+    ] = False,
     frames: options.Frames = None,
     step: Annotated[
         int | None, Opt("--step", help="frame_step of an s3:// input (read from --upload)")
@@ -128,10 +132,14 @@ def submit(
         environment=plan.parse_pairs(env or [], "--env"),
     )
     plan.validate(sub)
+    upload_path = str(upload) if upload else None
+    sub = pipeline.pin_inputs(
+        sub, upload_path, allow_missing=allow_missing, dry_run=dry_run, say=_warn
+    )
     if dry_run:
         typer.echo(json.dumps(plan.dry_run(sub), indent=2))
         return
-    jobs = pipeline.submit(sub, str(upload) if upload else None, _warn)
+    jobs = pipeline.submit(sub, None, _warn)
     # `JOB_IDS=$(blendbatch submit ...)` and `| jq -r '.[0].jobId'` work as in the workshop.
     if as_json or not sys.stdout.isatty():
         typer.echo(json.dumps(jobs))

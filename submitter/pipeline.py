@@ -3,7 +3,9 @@ and find a submitted pipeline again from one job id."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 
 from entrypoint.errors import BadInput, BlendbatchError
 from entrypoint.frames import scene_frames
@@ -59,6 +61,59 @@ def submit(sub: plan.Submission, upload: str | None, warn: Callable[[str], None]
         # Both jobs run regardless; only finding the stitch from the render id needs the record.
         warn(f"warning: could not write the job record ({error}); follow with the stitch id")
     return jobs
+
+
+# What a dry run shows where the submit itself resolves a value (it makes no AWS call).
+AT_SUBMIT = "<resolved at submit>"
+
+
+def pin_inputs(
+    sub: plan.Submission,
+    upload: str | None,
+    *,
+    allow_missing: bool,
+    dry_run: bool,
+    say: Callable[[str], None],
+) -> plan.Submission:
+    """The submission with its render command naming exactly what it renders, fixed now.
+
+    `--upload`: the .blend and every outside file go to the -i bucket's content-addressed
+    store (a missing one stops everything first, unless `allow_missing`), the .blend is also
+    copied to -i, and the command names the pinned .blend, `--deps` and `--content-id`. An
+    s3:// input without `--upload` is pinned by its ETag (`--input-etag`). A dry run hashes
+    and plans but calls nothing.
+    """
+    from submitter import aws
+
+    extra: list[str] = []
+    input_uri = sub.input_uri
+    if upload:
+        from submitter import cas
+        from submitter.deps import find_dependencies
+
+        bucket, _ = aws.split_s3_uri(sub.input_uri)
+        deps = find_dependencies(Path(upload), frames=_scene_frames(upload, sub))
+        project = cas.prepare(Path(upload), deps, allow_missing=allow_missing, say=say)
+        input_uri, deps_uri = project.uris(bucket)
+        extra = ["--deps", deps_uri, "--content-id", project.content_id]
+    elif sub.input_uri.startswith("s3://"):
+        etag = AT_SUBMIT if dry_run else aws.etag(sub.input_uri)
+        extra = ["--input-etag", etag, "--content-id", f"etag:{etag}"]
+    if allow_missing:
+        extra.append("--allow-missing")
+    # Before the user's own options, so those stay last as they typed them.
+    pinned = dataclasses.replace(sub, input_uri=input_uri, render_args=(*extra, *sub.render_args))
+    plan.validate(pinned)
+    if upload and not dry_run:
+        cas.upload(project, bucket, copy_to=sub.input_uri, say=say)
+    return pinned
+
+
+def _scene_frames(upload: str, sub: plan.Submission) -> tuple[int, ...]:
+    """The frames the render uses (sequences need only theirs)."""
+    picked = blendfile.pick_scene(blendfile.read_blend_file(upload), sub.scene)
+    lo, hi = sub.frame_range or (None, None)
+    return scene_frames(picked.start, picked.end, picked.step or 1, narrow_start=lo, narrow_end=hi)
 
 
 def find(job_id: str) -> tuple[dict, dict | None]:
