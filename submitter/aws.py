@@ -120,6 +120,13 @@ def get_json(uri: str) -> dict | None:
     return json.loads(body)
 
 
+def etag(uri: str) -> str:
+    """The object's ETag without its quotes (one HeadObject): what pins an s3:// input."""
+    bucket, key = split_s3_uri(uri)
+    with aws_errors(uri):
+        return client("s3").head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+
+
 def upload_file(path: str, uri: str) -> None:
     bucket, key = split_s3_uri(uri)
     with aws_errors(uri):

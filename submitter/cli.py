@@ -61,7 +61,8 @@ def submit(
         str, Opt("-d", "--job-definition", envvar="BLENDBATCH_JOB_DEFINITION")
     ] = "",
     upload: Annotated[
-        Path | None, Opt("--upload", help="a local .blend: read whole, then put at -i")
+        Path | None,
+        Opt("--upload", help="a local .blend: it and its outside files go to the -i bucket"),
     ] = None,
     frames: options.Frames = None,
     step: Annotated[
@@ -69,6 +70,7 @@ def submit(
     ] = None,
     overrides: Overrides = options.FROM_TABLE,
     allow_scripts: options.AllowScripts = False,
+    allow_missing: options.AllowMissing = False,
     codec: options.Codec = options.DEFAULT_CODEC,
     crf: options.Crf = None,
     video_name: options.VideoName = None,
@@ -103,6 +105,7 @@ def submit(
         frame_range=frame_range,
         overrides=overrides,
         allow_scripts=allow_scripts,
+        allow_missing=allow_missing,
         stitch_args=stitch_args,
         video_name=video,
     )
@@ -116,11 +119,17 @@ def submit(
         environment=plan.parse_pairs(env or [], "--env"),
     )
     plan.validate(render, batch_options)
+    render, project = pipeline.pin(
+        render, str(upload) if upload else None, dry_run=dry_run, say=_warn
+    )
+    plan.validate(render, batch_options)  # the pinned command is longer
     if dry_run:
         typer.echo(json.dumps(plan.dry_run(render, batch_options), indent=2))
         return
-    _stale_frames(render, upload, fresh, _warn)
-    jobs = pipeline.submit(render, batch_options, str(upload) if upload else None, _warn)
+    _stale_frames(render, fresh, _warn)
+    if project is not None:
+        pipeline.upload(project, render, copy_to=input_uri, say=_warn)
+    jobs = pipeline.submit(render, batch_options, _warn)
     # `JOB_IDS=$(blendbatch submit ...)` and `| jq -r '.[0].jobId'` work as in the workshop.
     if as_json or not sys.stdout.isatty():
         typer.echo(json.dumps(jobs))
@@ -136,13 +145,11 @@ def _warn(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _stale_frames(
-    render: plan.RenderPlan, blend: Path | None, fresh: bool, say: Callable[[str], None]
-) -> None:
+def _stale_frames(render: plan.RenderPlan, fresh: bool, say: Callable[[str], None]) -> None:
     """Before anything starts: `--fresh` empties the output, else say what gets replaced."""
     from submitter import stale
 
-    made = stale.fingerprint_of(blend, render.overrides, allow_scripts=render.allow_scripts)
+    made = stale.fingerprint_of(render)
     stale.before_start(render.output_root, made, fresh=fresh, say=say)
 
 
@@ -223,6 +230,7 @@ def run(
     frames: options.Frames = None,
     overrides: Overrides = options.FROM_TABLE,
     allow_scripts: options.AllowScripts = False,
+    allow_missing: options.AllowMissing = False,
     codec: options.Codec = options.DEFAULT_CODEC,
     crf: options.Crf = None,
     video_name: options.VideoName = None,
@@ -230,6 +238,7 @@ def run(
     fresh: options.Fresh = False,
 ) -> None:
     """Run the whole pipeline on this machine, no AWS: children in parallel, then stitch."""
+    from submitter import pipeline
     from submitter.local import run_local
 
     frame_range = plan.parse_frames(frames) if frames else None
@@ -248,11 +257,16 @@ def run(
         frame_range=frame_range,
         overrides=overrides,
         allow_scripts=allow_scripts,
+        allow_missing=allow_missing,
         stitch_args=stitch_args,
         video_name=video,
     )
     plan.check(render)
-    _stale_frames(render, input_path, fresh, typer.echo)
+    # The children render the files in place; the manifest's hash says what their pixels
+    # come from, and a missing outside file stops here, before any process starts.
+    project = pipeline.local_project(input_path, render, typer.echo)
+    render = dataclasses.replace(render, content_id=project.content_id)
+    _stale_frames(render, fresh, typer.echo)
     result = run_local(render, workers, typer.echo)
     typer.echo(f"video: {result}")
 

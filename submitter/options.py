@@ -22,6 +22,9 @@ DEFAULT_CODEC = "h264"
 
 Frames = Annotated[str | None, Opt("--frames", help="scene frames A-B to render")]
 AllowScripts = Annotated[bool, Opt("--allow-scripts", help="run the file's Python (trusted)")]
+AllowMissing = Annotated[
+    bool, Opt("--allow-missing", help="render even if outside files are missing (said loudly)")
+]
 Codec = Annotated[str, Opt("--codec", help="h264, h265 (.mp4), prores (.mov), vp9 (.webm)")]
 Crf = Annotated[int | None, Opt("--crf", help="constant quality, lower is better")]
 VideoName = Annotated[

@@ -3,9 +3,12 @@ and find a submitted pipeline again from one job id."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 
 from entrypoint.errors import BadInput, BlendbatchError
+from entrypoint.frames import scene_frames
 from submitter import blendfile, plan, progress
 
 
@@ -26,17 +29,11 @@ def blend_info(input_uri: str, upload: str | None, *, dry_run: bool) -> blendfil
 
 
 def submit(
-    render: plan.RenderPlan,
-    batch_options: plan.BatchOptions,
-    upload: str | None,
-    warn: Callable[[str], None],
+    render: plan.RenderPlan, batch_options: plan.BatchOptions, warn: Callable[[str], None]
 ) -> list[dict]:
-    """Upload (if asked), submit both jobs, then record them next to the output."""
+    """Submit both jobs, then record them next to the output."""
     from submitter import aws, batch
 
-    if upload:
-        aws.split_s3_uri(render.input_uri)
-        aws.upload_file(upload, render.input_uri)
     jobs = batch.submit(render, batch_options)
     render_id, stitch_id = jobs[0]["jobId"], jobs[1]["jobId"]
     try:
@@ -53,6 +50,58 @@ def submit(
         # Both jobs run regardless; only finding the stitch from the render id needs the record.
         warn(f"warning: could not write the job record ({error}); follow with the stitch id")
     return jobs
+
+
+# What a dry run shows where the submit itself resolves a value (it makes no AWS call).
+AT_SUBMIT = "<resolved at submit>"
+
+
+def pin(render: plan.RenderPlan, upload: str | None, *, dry_run: bool, say: Callable[[str], None]):
+    """(the plan naming exactly what its children render, the project to upload or None).
+
+    `--upload`: the .blend and every outside file are hashed (a missing one stops everything
+    here, before any upload, unless the plan allows missing files); the children get the pinned
+    .blend in the -i bucket's content-addressed store, `--deps` and `--content-id`. An s3://
+    input without `--upload` is pinned by its ETag. A dry run hashes but calls nothing.
+    """
+    from submitter import aws
+
+    if upload:
+        bucket, _ = aws.split_s3_uri(render.input_uri)
+        project = local_project(Path(upload), render, say)
+        blend_uri, deps_uri = project.uris(bucket)
+        pinned = dataclasses.replace(
+            render, input_uri=blend_uri, deps_uri=deps_uri, content_id=project.content_id
+        )
+        return pinned, project
+    if render.input_uri.startswith("s3://"):
+        etag = AT_SUBMIT if dry_run else aws.etag(render.input_uri)
+        return dataclasses.replace(render, input_etag=etag, content_id=f"etag:{etag}"), None
+    return render, None
+
+
+def local_project(blend: Path, render: plan.RenderPlan, say: Callable[[str], None]):
+    """The .blend and its outside files on this machine, hashed, with their manifest (no AWS)."""
+    from submitter import cas
+    from submitter.depfind import find_dependencies
+
+    deps = find_dependencies(blend, frames=_scene_frames(str(blend), render))
+    return cas.prepare(blend, deps, allow_missing=render.allow_missing, say=say)
+
+
+def upload(project, render: plan.RenderPlan, copy_to: str, say: Callable[[str], None]) -> None:
+    """Put the project in the store of the pinned .blend's bucket; the .blend also at -i."""
+    from submitter import aws, cas
+
+    bucket, _ = aws.split_s3_uri(render.input_uri)
+    cas.upload(project, bucket, copy_to=copy_to, say=say)
+
+
+def _scene_frames(blend: str, render: plan.RenderPlan) -> tuple[int, ...]:
+    """The frames the render uses (sequences need only theirs)."""
+    picked = blendfile.pick_scene(blendfile.read_blend_file(blend), render.overrides.scene)
+    lo, hi = render.frame_range or (None, None)
+    return scene_frames(picked.start, picked.end, picked.step or 1, narrow_start=lo, narrow_end=hi)
 
 
 def find(job_id: str) -> tuple[dict, dict | None]:

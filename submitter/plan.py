@@ -39,6 +39,12 @@ class RenderPlan:
     frame_range: tuple[int, int] | None = None
     overrides: Overrides = field(default_factory=Overrides)
     allow_scripts: bool = False
+    # Outside files (docs/design.md "Outside files"): render with some missing; the dependency
+    # manifest the children fetch; the ETag an s3:// input must keep; what the pixels' inputs are.
+    allow_missing: bool = False
+    deps_uri: str | None = None
+    input_etag: str | None = None
+    content_id: str | None = None
     # Stitch options, passed through verbatim (`--codec`, `--name`, ...), and the video's name.
     stitch_args: tuple[str, ...] = ()
     video_name: str = "output.mp4"
@@ -146,9 +152,24 @@ def render_command(plan: RenderPlan) -> list[str]:
         "-t",
         str(plan.frame_count),
         *narrowing,
+        *_pinning(plan),
         *render_overrides.to_argv(plan.overrides),
         *(["--allow-scripts"] if plan.allow_scripts else []),
+        *(["--allow-missing"] if plan.allow_missing else []),
     ]
+
+
+def _pinning(plan: RenderPlan) -> list[str]:
+    """What the children must render exactly: the dependency manifest, the input's ETag."""
+    args = []
+    for flag, value in (
+        ("--deps", plan.deps_uri),
+        ("--input-etag", plan.input_etag),
+        ("--content-id", plan.content_id),
+    ):
+        if value is not None:
+            args += [flag, value]
+    return args
 
 
 def stitch_command(plan: RenderPlan) -> list[str]:

@@ -12,24 +12,25 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from entrypoint.fingerprint import file_content_id, render_fingerprint
+from entrypoint.fingerprint import render_fingerprint
 from entrypoint.frames import parse_frame_name
 from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR
 from entrypoint.manifest import latest_records
-from entrypoint.overrides import Overrides
+from submitter.plan import RenderPlan
 
 READ_THREADS = 16
 
 
-def fingerprint_of(
-    blend: Path | None, overrides: Overrides, *, allow_scripts: bool, allow_missing: bool = False
-) -> str | None:
-    """The fingerprint the children will stamp on their frames; None when the submitter
-    cannot know the content (an s3:// input it does not upload itself)."""
-    if blend is None:
+def fingerprint_of(render: RenderPlan) -> str | None:
+    """The fingerprint the children will stamp on their frames; None when the submitter does
+    not know what the pixels come from (no content id)."""
+    if render.content_id is None:
         return None
     return render_fingerprint(
-        file_content_id(blend), overrides, allow_scripts=allow_scripts, allow_missing=allow_missing
+        render.content_id,
+        render.overrides,
+        allow_scripts=render.allow_scripts,
+        allow_missing=render.allow_missing,
     )
 
 
