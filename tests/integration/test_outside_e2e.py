@@ -84,10 +84,12 @@ def local_render(project: DepProject, out: Path) -> dict[str, bytes]:
     return {name: (out / "shot" / "frames" / name).read_bytes() for name in FRAMES}
 
 
-def submit_args(bucket: str, queue: dict, blend: Path, name: str = "shot") -> list[str]:
+def submit_args(
+    bucket: str, queue: dict, blend: Path, name: str = "shot", per_job: str = "2"
+) -> list[str]:
     return [
         "submit", "-i", f"s3://{bucket}/scenes/shot.blend", "-o", f"s3://{bucket}/renders",
-        "-f", "2", "-n", name, "-q", queue["queue"], "-d", queue["job_definition"],
+        "-f", per_job, "-n", name, "-q", queue["queue"], "-d", queue["job_definition"],
         "--upload", str(blend), "--json",
     ]  # fmt: skip
 
@@ -286,3 +288,26 @@ def test_a_changed_texture_renders_again_and_an_unchanged_run_renders_nothing(tm
     assert done.returncode == 0, done.stdout + done.stderr
     assert "will be replaced" not in done.stdout + done.stderr
     assert stamps(out / "shot") == after
+
+
+def test_status_shows_what_the_children_remapped_and_rendered_without(
+    tmp_path, make_dep_project, bucket, batch_queue
+):
+    # Given a project whose relative texture is gone, submitted with --allow-missing
+    project = make_dep_project(delete="textures/checker.png")
+    args = submit_args(bucket, batch_queue, project.blend, name="lost", per_job="3")
+    done = run_cli(*args, "--allow-missing")
+    assert done.returncode == 0, done.stderr
+    render, _ = submitted(done.stdout)
+
+    # When its one child has rendered
+    child = replay(render, None, tmp_path / "child")
+    assert child.returncode == 0, child.stderr[-3000:]
+
+    # Then status says which path the child pointed elsewhere and what it rendered without
+    shown = run_cli("status", render["jobId"])
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        "  outside files: 1 remapped; 1 missing (allowed): textures/checker.png (image 'checker')"
+        in shown.stdout.splitlines()
+    ), shown.stdout
