@@ -246,14 +246,22 @@ def test_an_input_replaced_after_submission_is_exit_2(bucket, project):
     assert "submit again" in done.stderr
 
 
-def test_run_shows_what_a_child_found_missing_on_the_console(project):
+def test_run_stops_on_a_missing_file_and_shows_a_childs_lines_when_allowed(project):
     project["elsewhere"].rename(project["root"] / "gone")
+    args = ("run", "-i", project["shot"], "-o", str(project["root"] / "out"), "-f", "3")
 
-    done = run_cli(
-        "run", "-i", project["shot"], "-o", str(project["root"] / "out"), "-f", "3", "-n", "shot"
-    )
-
+    # The submitter's own check stops the run before any child starts
+    done = run_cli(*args, "-n", "shot")
     assert done.returncode == 2, done.stdout + done.stderr
-    shown = [ln for ln in done.stdout.splitlines() if "render-00000:" in ln]
-    assert any("outside file(s) the frames need are missing" in ln for ln in shown), done.stdout
-    assert any(f"image 'abs.png': {project['elsewhere']}/abs.png" in ln for ln in shown)
+    assert f"{project['elsewhere']}/abs.png" in done.stderr
+    assert "--allow-missing" in done.stderr
+    assert "render-00000" not in done.stdout
+
+    # With --allow-missing the child renders, and what it said about the file is on the console
+    allowed = run_cli(*args, "-n", "allowed", "--allow-missing")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    shown = [ln for ln in allowed.stdout.splitlines() if "render-00000:" in ln]
+    assert any(
+        f"rendering without the missing image 'abs.png': {project['elsewhere']}/abs.png" in ln
+        for ln in shown
+    ), allowed.stdout
