@@ -308,7 +308,7 @@ def deploy(
     ] = "blendbatch",
     parameter: Annotated[
         list[str] | None,
-        typer.Option("-p", "--parameter", help="KEY=VALUE for infra/stack.yaml; repeatable"),
+        typer.Option("-p", "--parameter", help="KEY=VALUE, a stack parameter; repeatable"),
     ] = None,
     template: Annotated[
         Path | None, typer.Option("--template", help="another template (default: ours)")
@@ -319,6 +319,7 @@ def deploy(
 ) -> None:
     """Create or update the AWS stack; print its outputs as the variables `submit` reads."""
     from submitter import deploy as stacks
+    from submitter.stack import template_text
 
     say = functools.partial(typer.echo, err=True)
     if delete:
@@ -326,7 +327,7 @@ def deploy(
         if kept:
             say(f"kept bucket {kept} (your renders): `aws s3 rb s3://{kept} --force` removes it")
         return
-    body = (template or stacks.TEMPLATE).read_text()
+    body = template.read_text() if template else template_text()
     outputs = stacks.deploy(stack, body, stacks.parse_parameters(parameter or []), say)
     typer.echo("\n".join(stacks.env_lines(outputs)))
 
