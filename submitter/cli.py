@@ -319,7 +319,7 @@ def deploy(
 ) -> None:
     """Create or update the AWS stack; print its outputs as the variables `submit` reads."""
     from submitter import deploy as stacks
-    from submitter.stack import template_text
+    from submitter.stack.shipped import template_text
 
     say = functools.partial(typer.echo, err=True)
     if delete:

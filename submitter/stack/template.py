@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from submitter.stack import TEMPLATE_NAME, template_text
+from submitter.stack.shipped import TEMPLATE_NAME, template_text
 
 # The file itself, for the generator that rewrites it; readers use `load_stack()`.
 STACK = Path(__file__).resolve().parent / TEMPLATE_NAME

@@ -40,7 +40,7 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_the_wheel_holds_the_template_and_the_stack_modules(wheel):
     archive = zipfile.ZipFile(wheel)
-    for name in ("stack.yaml", "__init__.py", "template.py", "generate.py"):
+    for name in ("stack.yaml", "__init__.py", "shipped.py", "template.py", "generate.py"):
         assert f"submitter/stack/{name}" in archive.namelist()
     shipped = archive.read("submitter/stack/stack.yaml")
     assert shipped == (ROOT / "submitter" / "stack" / "stack.yaml").read_bytes()
@@ -50,7 +50,7 @@ def test_the_template_loads_from_the_wheel_outside_the_source_tree(wheel, tmp_pa
     # Given only the wheel on the import path (a pure wheel imports as a zip), away from the tree
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); "
-        "import submitter.stack as s; print(s.__file__); print(s.template_text()[:200])"
+        "import submitter.stack.shipped as s; print(s.__file__); print(s.template_text()[:200])"
     )
     result = subprocess.run(
         [sys.executable, "-I", "-c", code, str(wheel)],
