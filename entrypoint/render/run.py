@@ -212,6 +212,7 @@ class SliceJob:
                     raise Terminated(f"terminated before frame {frame}; finished frames are saved")
                 self.uploader.raise_if_failed()
                 with stop.frame_in_flight():
+                    log.info("frame %d: rendering", frame)
                     began = time.monotonic()
                     path = blender.render_frame(frame)
                     seconds = time.monotonic() - began

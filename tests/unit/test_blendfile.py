@@ -11,7 +11,6 @@ import zstandard
 
 from entrypoint.errors import BadInput
 from submitter.blendfile import (
-    PREFIX_BYTES,
     BlendFileError,
     BlendInfo,
     SceneInfo,
@@ -375,7 +374,3 @@ def test_pick_scene_from_a_prefix_says_only_the_active_scene_is_known():
 
     with pytest.raises(BlendFileError, match="only the saved-active scene is known"):
         pick_scene(info, "Other")
-
-
-def test_prefix_size_is_128_kib():
-    assert PREFIX_BYTES == 131072
