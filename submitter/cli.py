@@ -93,6 +93,7 @@ def submit(
 
     if step is not None and step < 1:
         raise BadInput(f"--step {step}: give 1 or more")
+    plan.check_locations(input_uri, output_uri, str(upload) if upload else None)
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = pipeline.blend_info(input_uri, str(upload) if upload else None, dry_run=dry_run)
