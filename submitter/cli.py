@@ -93,6 +93,7 @@ def submit(
 
     if step is not None and step < 1:
         raise BadInput(f"--step {step}: give 1 or more")
+    plan.check_locations(input_uri, output_uri, str(upload) if upload else None)
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = pipeline.blend_info(input_uri, str(upload) if upload else None, dry_run=dry_run)
@@ -322,7 +323,7 @@ def deploy(
     ] = "blendbatch",
     parameter: Annotated[
         list[str] | None,
-        typer.Option("-p", "--parameter", help="KEY=VALUE for infra/stack.yaml; repeatable"),
+        typer.Option("-p", "--parameter", help="KEY=VALUE, a stack parameter; repeatable"),
     ] = None,
     template: Annotated[
         Path | None, typer.Option("--template", help="another template (default: ours)")
@@ -333,6 +334,7 @@ def deploy(
 ) -> None:
     """Create or update the AWS stack; print its outputs as the variables `submit` reads."""
     from submitter import deploy as stacks
+    from submitter.stack.shipped import template_text
 
     say = functools.partial(typer.echo, err=True)
     if delete:
@@ -340,7 +342,7 @@ def deploy(
         if kept:
             say(f"kept bucket {kept} (your renders): `aws s3 rb s3://{kept} --force` removes it")
         return
-    body = (template or stacks.TEMPLATE).read_text()
+    body = template.read_text() if template else template_text()
     outputs = stacks.deploy(stack, body, stacks.parse_parameters(parameter or []), say)
     typer.echo("\n".join(stacks.env_lines(outputs)))
 

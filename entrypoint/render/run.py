@@ -26,7 +26,13 @@ from entrypoint.frames import (
     scene_frames,
     slice_count,
 )
-from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, frame_key, manifest_key
+from entrypoint.layout import (
+    FRAMES_DIR,
+    MANIFESTS_DIR,
+    check_output_names,
+    frame_key,
+    manifest_key,
+)
 from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
 from entrypoint.overrides import extension_of, mismatches, requested
 from entrypoint.render import blender, outside
@@ -143,6 +149,7 @@ def _check_outside(frames: list[int], allow_missing: bool, folder: Path) -> list
 def _check_request(settings: RenderSettings) -> Location:
     """Everything that can be judged before downloading the .blend."""
     output = parse_location(settings.output_uri)
+    check_output_names(output.uri)
     split_file_uri(settings.input_uri)
     check_frames_per_job(settings.frames_per_job)
     check_index(settings.index)
@@ -212,6 +219,7 @@ class SliceJob:
                     raise Terminated(f"terminated before frame {frame}; finished frames are saved")
                 self.uploader.raise_if_failed()
                 with stop.frame_in_flight():
+                    log.info("frame %d: rendering", frame)
                     began = time.monotonic()
                     path = blender.render_frame(frame)
                     seconds = time.monotonic() - began

@@ -23,7 +23,7 @@ from entrypoint import encode_plan, previews, video
 from entrypoint.errors import BadInput, Terminated, TransientFailure
 from entrypoint.framecheck import FrameProblems, Unreadable, check_extension, image_size
 from entrypoint.frames import parse_frame_name
-from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, preview_names
+from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, check_output_names, preview_names
 from entrypoint.manifest import SceneRecord, check_one_render, scene_record
 from entrypoint.settings import StitchSettings
 from entrypoint.storage import Location, parse_location
@@ -56,6 +56,7 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     dest = parse_location(settings.output_uri)
     codec = encode_plan.pick_codec(settings.codec)
     name = encode_plan.output_name(settings.name, codec)
+    check_output_names(dest.uri, name)
     encode_plan.quality_args(codec, settings.crf)
     manifests = _read_manifests(source)
     record = scene_record(manifests)

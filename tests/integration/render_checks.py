@@ -7,7 +7,7 @@ import struct
 import zlib
 from pathlib import Path
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from entrypoint.framecheck import Unreadable, image_size
 
 
 def frame_files(out: Path) -> list[str]:
@@ -15,15 +15,18 @@ def frame_files(out: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
-def png_size(path: Path) -> tuple[int, int]:
-    data = path.read_bytes()
-    assert data[:8] == PNG_MAGIC, f"{path.name} is not a PNG"
-    return struct.unpack(">II", data[16:24])
+def size_of(path: Path) -> tuple[int, int]:
+    """(width, height) of a whole image file, by stitch's own check; raises Unreadable if not."""
+    return image_size(path.read_bytes(), path.suffix.lstrip("."))
 
 
-def is_complete_png(path: Path) -> bool:
-    data = path.read_bytes()
-    return data[:8] == PNG_MAGIC and data[-12:-4] == b"\x00\x00\x00\x00IEND"
+def is_whole(data: bytes, extension: str = "png") -> bool:
+    """Whether stitch's own check (entrypoint.framecheck) takes these bytes as a whole image."""
+    try:
+        image_size(data, extension)
+    except Unreadable:
+        return False
+    return True
 
 
 def manifest(out: Path, index: int = 0) -> dict:

@@ -170,10 +170,10 @@ def test_submit_says_what_it_replaces_and_fresh_empties_only_frames_and_manifest
 ):
     # Given an S3 output holding 3 frames of another render and 2 of this one, and other files
     blend = make_blend(end=5)
-    # submit --upload's content id: the hash of the dependency manifest (the .blend alone here)
-    content = cas.prepare(blend, find_dependencies(blend), allow_missing=False, say=print)
+    # (what the pixels come from: the hash of the manifest of the .blend and its outside files)
+    project = cas.prepare(blend, find_dependencies(blend), allow_missing=False, say=print)
     mine = render_fingerprint(
-        content.content_id, Overrides(), allow_scripts=False, allow_missing=False
+        project.content_id, Overrides(), allow_scripts=False, allow_missing=False
     )
     marks = {1: "0" * 32, 2: "0" * 32, 3: "0" * 32, 4: mine, 5: mine}
     write_s3(bucket, "renders/shot", render_output([1, 2, 3, 4, 5], fingerprints=marks))
