@@ -173,12 +173,12 @@ def watch(
     from submitter import pipeline, progress
 
     while True:
-        report = pipeline.report(job_id)
+        report = pipeline.report(job_id, outside=False)
         if report.state != progress.RUNNING:
             break
         typer.echo("\n".join(report.lines))
         time.sleep(interval)
-    _show(report)
+    _show(pipeline.report(job_id))
 
 
 def _show(report) -> None:

@@ -93,7 +93,7 @@ def run_render(settings: RenderSettings) -> None:
             len(mine),
             meta.name,
         )
-        missing = _check_outside(mine, settings.allow_missing)
+        missing = _check_outside(mine, settings.allow_missing, project.folder)
         scene = dataclasses.asdict(meta) | {"frames": list(frames)}
         job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before, made)
         job.run_record |= {"remapped": remapped, "missing": missing}
@@ -125,9 +125,9 @@ def _fetch(
     return project, DoneBefore(present, output.get_bytes(key) if earlier else None)
 
 
-def _check_outside(frames: list[int], allow_missing: bool) -> list[dict]:
+def _check_outside(frames: list[int], allow_missing: bool, folder: Path) -> list[dict]:
     """Refuse (before any frame) to render with an outside file missing, unless allowed."""
-    missing = outside.find_missing(frames)
+    missing = outside.find_missing(frames, folder)
     lines = [f"  {m['kind']} {m['name']!r}: {m['path']}" for m in missing]
     if missing and not allow_missing:
         raise BadInput(
