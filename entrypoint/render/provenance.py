@@ -56,8 +56,8 @@ def check_frame_file(frame: int, path: Path, extension: str) -> int:
     try:
         check_whole(data, extension)
     except Unreadable as error:
+        free = shutil.disk_usage(path.parent).free  # before the cut file is deleted
         path.unlink(missing_ok=True)
-        free = shutil.disk_usage(path.parent).free
         raise TransientFailure(
             f"frame {frame}: Blender wrote an incomplete {extension} file ({error}, "
             f"{len(data)} bytes) into {path.parent}, whose disk has {free} bytes free; nothing "
