@@ -39,7 +39,7 @@ SHEET_SUFFIX = ".sheet.jpg"
 # Reserved for what comes next, so those changes add no new naming rule:
 SEGMENTS_DIR = "segments"  # each render child's own encode of its slice
 PROXIES_DIR = "proxies"  # display-referred PNG stand-ins for EXR frames
-PASSES_DIR = "passes"  # files of File Output nodes the user opted in to
+PASSES_DIR = "passes"  # files of File Output nodes the user opted in to (--allow-file-output)
 REPORT_NAME = "report.html"  # one per output, fixed name
 
 
@@ -51,6 +51,11 @@ def preview_names(video_name: str) -> tuple[str, str]:
 
 def segment_key(index: int, extension: str) -> str:
     return f"{SEGMENTS_DIR}/slice-{index:05d}.{extension}"
+
+
+def pass_key(frame: int, rel: str) -> str:
+    """A File Output node's file, by the frame that wrote it: `passes/0001/<node>/<file>`."""
+    return f"{PASSES_DIR}/{frame_name(frame, 'x')[:-2]}/{rel}"
 
 
 def proxy_key(frame: int) -> str:

@@ -49,6 +49,9 @@ class RenderPlan:
     deps_uri: str | None = None
     input_etag: str | None = None
     content_id: str | None = None
+    # Opt-ins of the scene checks (docs/design.md "Scene checks").
+    allow_file_output: bool = False
+    allow_unbaked: bool = False
     # Stitch options, passed through verbatim (`--codec`, `--name`, ...), and the video's name.
     stitch_args: tuple[str, ...] = ()
     video_name: str = "output.mp4"
@@ -219,6 +222,8 @@ def render_command(plan: RenderPlan) -> list[str]:
         *render_overrides.to_argv(plan.overrides),
         *(["--allow-scripts"] if plan.allow_scripts else []),
         *(["--allow-missing"] if plan.allow_missing else []),
+        *(["--allow-file-output"] if plan.allow_file_output else []),
+        *(["--allow-unbaked"] if plan.allow_unbaked else []),
     ]
 
 

@@ -31,6 +31,8 @@ def fingerprint_of(render: RenderPlan) -> str | None:
         render.overrides,
         allow_scripts=render.allow_scripts,
         allow_missing=render.allow_missing,
+        allow_file_output=render.allow_file_output,
+        allow_unbaked=render.allow_unbaked,
     )
 
 
