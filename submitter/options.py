@@ -129,22 +129,24 @@ def stitch_args(
     return tuple(args), name
 
 
+# boto3 reads AWS_PROFILE and AWS_DEFAULT_REGION itself (an option given outranks them); it
+# does not read AWS_REGION, which the aws CLI and the other SDKs prefer, so --region does.
 Profile = Annotated[
     str | None,
     Opt(
         "--profile",
-        envvar="AWS_PROFILE",
-        help="AWS profile (from ~/.aws/config) to use",
-        show_envvar=True,
+        help="AWS profile from ~/.aws/config (default: $AWS_PROFILE, else the default profile)",
+        show_default=False,
     ),
 ]
 Region = Annotated[
     str | None,
     Opt(
         "--region",
-        envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
-        help="AWS region (default: the profile's)",
+        envvar="AWS_REGION",
         show_envvar=True,
+        help="AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, else the profile's)",
+        show_default=False,
     ),
 ]
 
@@ -154,6 +156,7 @@ def with_aws(command: Callable) -> Callable:
 
     Option > environment (AWS_PROFILE; AWS_REGION, then AWS_DEFAULT_REGION, as the aws CLI
     reads them) > the profile's configuration. No short forms: `-p` is `deploy --parameter`.
+    Without either, boto3 finds everything itself and the clients are those tests stub.
     """
     keyword = inspect.Parameter.KEYWORD_ONLY
     added = [
