@@ -20,10 +20,11 @@ import typer
 
 from entrypoint.errors import BadInput, BlendbatchError
 from entrypoint.overrides import Overrides
-from submitter import blendfile, jobdef, options, plan
+from submitter import blendfile, cli_jobs, jobdef, options, plan
 
 app = typer.Typer(
-    add_completion=False,
+    # Help text is shown as written: `s3://BUCKET[/PREFIX]` is not rich markup.
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="Render a Blender animation on AWS Batch, or on this machine.",
 )
@@ -48,12 +49,18 @@ Opt = typer.Option
 
 @app.command()
 @_edge
+@options.with_aws
 @options.with_overrides
 def submit(
-    input_uri: Annotated[str, Opt("-i", "--input", help="the .blend in S3: s3://BUCKET/KEY")],
+    *,
+    input_uri: Annotated[
+        str | None, Opt("-i", "--input", help="the .blend in S3: s3://BUCKET/KEY")
+    ] = None,
     output_uri: Annotated[
-        str, Opt("-o", "--output", help="s3://BUCKET[/PREFIX]; results go to <output>/<name>")
-    ],
+        str | None,
+        Opt("-o", "--output", help="s3://BUCKET[/PREFIX]; results go to <output>/<name>"),
+    ] = None,
+    bucket: options.Bucket = None,
     frames_per_job: Annotated[int, Opt("-f", "--frames-per-job", help="frames per child")],
     name: Annotated[str, Opt("-n", "--name", help="job name, also the output folder")],
     queue: Annotated[str, Opt("-q", "--queue", envvar="BLENDBATCH_QUEUE", help="job queue")] = "",
@@ -95,6 +102,7 @@ def submit(
 
     if step is not None and step < 1:
         raise BadInput(f"--step {step}: give 1 or more")
+    input_uri, output_uri = options.locations(input_uri, output_uri, upload, bucket)
     plan.check_locations(input_uri, output_uri, str(upload) if upload else None)
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
@@ -160,6 +168,7 @@ def _stale_frames(render: plan.RenderPlan, fresh: bool, say: Callable[[str], Non
 
 @app.command()
 @_edge
+@options.with_aws
 def status(job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")]) -> None:
     """Progress by frames, the stitch state and failed children; exit 1 if the pipeline failed."""
     from submitter import pipeline
@@ -169,6 +178,7 @@ def status(job_id: Annotated[str, typer.Argument(help="the render or the stitch 
 
 @app.command()
 @_edge
+@options.with_aws
 def watch(
     job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")],
     interval: Annotated[float, Opt("--interval", help="seconds between checks")] = 15.0,
@@ -195,6 +205,7 @@ def _show(report) -> None:
 
 @app.command()
 @_edge
+@options.with_aws
 def logs(
     job_id: Annotated[str, typer.Argument(help="a job id (array job: add --index)")],
     index: Annotated[int | None, Opt("--index", help="array child index")] = None,
@@ -205,20 +216,6 @@ def logs(
 
     target = job_id if index is None else f"{job_id}:{index}"
     cloudwatch.follow(target, typer.echo, keep_going=follow, poll=5.0)
-
-
-@app.command()
-@_edge
-def cancel(job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")]) -> None:
-    """Terminate the render array job (all its children) and the stitch job."""
-    from submitter import batch, pipeline
-
-    render, stitch = pipeline.find(job_id)
-    ids = [render["jobId"]] + ([stitch["jobId"]] if stitch else [])
-    batch.cancel(ids, "cancelled with blendbatch cancel")
-    typer.echo("terminated " + " ".join(ids))
-    if stitch is None:
-        typer.echo("stitch job not found: it fails on its own once the render fails", err=True)
 
 
 @app.command()
@@ -282,6 +279,7 @@ def run(
 
 @app.command()
 @_edge
+@options.with_aws
 def register(
     image: Annotated[
         str, typer.Option("--image", envvar="BLENDBATCH_IMAGE", help="container image URI")
@@ -325,6 +323,7 @@ def register(
 
 @app.command()
 @_edge
+@options.with_aws
 def deploy(
     stack: Annotated[
         str, typer.Option("--stack", envvar="BLENDBATCH_STACK", help="CloudFormation stack name")
@@ -382,8 +381,12 @@ def deps(
         raise typer.Exit(2)
 
 
+cli_jobs.add_to(app, _edge)
+
+
 def main() -> None:
-    app()
+    # The name shells complete for (`_BLENDBATCH_COMPLETE`), also under `python -m submitter`.
+    app(prog_name="blendbatch")
 
 
 if __name__ == "__main__":
