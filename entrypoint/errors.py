@@ -30,3 +30,10 @@ class Terminated(BlendbatchError):
     """SIGTERM arrived (Spot reclaim, job terminated); in-flight work was finished cleanly."""
 
     exit_code = 143
+
+
+class Interrupted(BlendbatchError):
+    """The user pressed Ctrl-C (SIGINT); what was finished is kept. 130 = 128 + SIGINT, what
+    shells report for a command stopped this way."""
+
+    exit_code = 130
