@@ -69,6 +69,20 @@ def _render_slices(render, root, workers, say, stop, board) -> list[ChildResult]
     waiting = list(range(render.array_size))
     running: list[_Child] = []
     failures: list[ChildResult] = []
+    try:
+        _loop(render, root, workers, say, stop, board, waiting, running, failures)
+    except BaseException:
+        # Whatever stops this process stops the children, which are outside its process group.
+        for child in running:
+            with contextlib.suppress(ProcessLookupError):
+                child.process.send_signal(signal.SIGTERM)
+        for child in running:
+            child.finish()
+        raise
+    return failures
+
+
+def _loop(render, root, workers, say, stop, board, waiting, running, failures) -> None:
     while waiting or running:
         while waiting and len(running) < workers and not stop.presses:
             i = waiting.pop(0)
@@ -87,7 +101,6 @@ def _render_slices(render, root, workers, say, stop, board) -> list[ChildResult]
         board.tick(len(waiting), len(running), failures)
         if running:
             stop.wait(0.25)
-    return failures
 
 
 class _Board:

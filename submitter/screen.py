@@ -95,6 +95,7 @@ class _FramesBar(Progress):
     """The frames bar with the children (and the stitch) on a line of their own."""
 
     def __init__(self, console: Console, report: Report) -> None:
+        self._children = Text("")  # drawn from within Progress.__init__ already
         super().__init__(
             TextColumn("frames"),
             BarColumn(),
@@ -105,7 +106,6 @@ class _FramesBar(Progress):
             console=console,
             refresh_per_second=4,
         )
-        self._children = Text("")
         total = max(report.frames_total, 1)
         done = report.frames_done or 0
         self._task = self.add_task("frames", total=total, completed=done, rate="", eta="")
