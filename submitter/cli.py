@@ -204,10 +204,9 @@ def watch(
                         break
                     time.sleep(interval)
                 screen.close()
-                for line in (
-                    progresstext.lines(report)[1:] if report.state == progress.FAILED else []
-                ):
-                    screen.say(line)
+                for line in progresstext.lines(report):
+                    if line.startswith("  failed"):
+                        screen.say(line)
                 screen.summary(report)
     except KeyboardInterrupt:
         typer.echo(f"stopped watching; the pipeline goes on (blendbatch watch {job_id})", err=True)
