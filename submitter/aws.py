@@ -235,3 +235,15 @@ def download(uri: str, path: Path) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def list_etags(prefix_uri: str) -> dict[str, str]:
+    """Key -> ETag of every object under `s3://bucket/prefix/`: what changed since last look."""
+    bucket, prefix = split_s3_uri(prefix_uri.rstrip("/") + "/")
+    found: dict[str, str] = {}
+    with aws_errors(prefix_uri):
+        for page in (
+            client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        ):
+            found |= {o["Key"]: o["ETag"] for o in page.get("Contents", [])}
+    return found

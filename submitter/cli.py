@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 
-from entrypoint.errors import BadInput, BlendbatchError
+from entrypoint.errors import BadInput, BlendbatchError, Interrupted
 from entrypoint.overrides import Overrides
 from submitter import blendfile, cli_jobs, jobdef, options, plan
 
@@ -169,11 +169,21 @@ def _stale_frames(render: plan.RenderPlan, fresh: bool, say: Callable[[str], Non
 @app.command()
 @_edge
 @options.with_aws
-def status(job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")]) -> None:
-    """Progress by frames, the stitch state and failed children; exit 1 if the pipeline failed."""
-    from submitter import pipeline
+def status(
+    job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")],
+    as_json: Annotated[
+        bool, Opt("--json", help="one JSON object (docs/design.md, Progress)")
+    ] = False,
+) -> None:
+    """Progress by frames, children by state, the stitch; exit 1 if the pipeline failed."""
+    from submitter import pipeline, progress, screen
 
-    _show(pipeline.report(job_id))
+    report = pipeline.report(job_id)
+    if as_json:
+        typer.echo(json.dumps(progress.as_json(report)))
+    else:
+        screen.print_status(report)
+    _exit_if_failed(report)
 
 
 @app.command()
@@ -182,23 +192,46 @@ def status(job_id: Annotated[str, typer.Argument(help="the render or the stitch 
 def watch(
     job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")],
     interval: Annotated[float, Opt("--interval", help="seconds between checks")] = 15.0,
+    as_json: Annotated[
+        bool, Opt("--json", help="a JSON object per check, one a line; the last is final")
+    ] = False,
 ) -> None:
-    """`status` again every --interval seconds until the pipeline succeeds or fails."""
-    from submitter import pipeline, progress
+    """Follow a pipeline until it succeeds or fails: a live bar on a terminal, then a summary;
+    exit 1 if it failed."""
+    from submitter import pipeline, progress, progresstext
+    from submitter.screen import Screen
 
-    while True:
-        report = pipeline.report(job_id, outside=False)
-        if report.state != progress.RUNNING:
-            break
-        typer.echo("\n".join(report.lines))
-        time.sleep(interval)
-    _show(pipeline.report(job_id))
+    looker = pipeline.Watcher(job_id)
+    try:
+        if as_json:
+            while True:
+                report = looker.report()
+                typer.echo(json.dumps(progress.as_json(report)))
+                if report.state != progress.RUNNING:
+                    break
+                time.sleep(interval)
+        else:
+            with Screen() as screen:
+                while True:
+                    report = looker.report()
+                    screen.update(report)
+                    if report.state != progress.RUNNING:
+                        break
+                    time.sleep(interval)
+                screen.close()
+                for line in progresstext.lines(report):
+                    if line.startswith(("  failed", "  outside files")):
+                        screen.say(line)
+                screen.summary(report)
+    except KeyboardInterrupt:
+        typer.echo(f"stopped watching; the pipeline goes on (blendbatch watch {job_id})", err=True)
+        raise typer.Exit(Interrupted.exit_code) from None
+    _exit_if_failed(report)
 
 
-def _show(report) -> None:
+def _exit_if_failed(report) -> None:
     from submitter import progress
 
-    typer.echo("\n".join(report.lines))
     if report.state == progress.FAILED:
         raise typer.Exit(BlendbatchError.exit_code)
 
@@ -273,8 +306,16 @@ def run(
     project = pipeline.local_project(input_path, render, typer.echo)
     render = dataclasses.replace(render, content_id=project.content_id)
     _stale_frames(render, fresh, typer.echo)
-    result = run_local(render, workers, typer.echo)
-    typer.echo(f"video: {result}")
+    from submitter.screen import Screen
+
+    with Screen() as screen:
+        try:
+            final = run_local(render, workers, screen.say, screen.update)
+        except Interrupted as stopped:
+            screen.close()
+            typer.echo(str(stopped), err=True)
+            raise typer.Exit(stopped.exit_code) from None
+        screen.summary(final)
 
 
 @app.command()
