@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shlex
 import signal
 import subprocess
 import sys
@@ -125,12 +126,13 @@ def test_killed_children_retried_lose_nothing_and_redo_nothing(make_blend, tmp_p
         if p.name in recorded
     }
 
-    # And Batch retries the killed children (attempt 2), then the stitch runs
+    # And Batch retries the killed children (attempt 2) with the very command they ran (the
+    # first line of each child's log), then the stitch runs
     for index in sorted(killed):
-        retry = run_entrypoint(
-            "render", "-i", str(blend), "-o", str(root), "-f", str(PER_JOB), "-t", str(FRAMES),
-            index=index, env={"AWS_BATCH_JOB_ATTEMPT": "2"},
-        )  # fmt: skip
+        first = (root / "logs" / f"render-{index:05d}.log").read_text().splitlines()[0]
+        words = shlex.split(first.removeprefix("$ "))
+        command = words[words.index("entrypoint") + 1 :]
+        retry = run_entrypoint(*command, index=index, env={"AWS_BATCH_JOB_ATTEMPT": "2"})
         assert retry.returncode == 0, retry.stderr[-3000:]
     stitch = run_entrypoint("stitch", "-i", str(root), "-o", str(root))
     assert stitch.returncode == 0, stitch.stderr[-3000:]
