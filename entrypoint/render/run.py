@@ -110,9 +110,10 @@ def _fetch(
         settings.input_uri, settings.deps_uri, workdir, input_etag=settings.input_etag
     )
     present = {}
+    linked = output.links(FRAMES_DIR)  # not ours: rendered again, the link replaced
     for name, size in output.list_dir(FRAMES_DIR).items():
         frame = parse_frame_name(name)
-        if frame is not None and name.endswith("." + extension):
+        if frame is not None and name.endswith("." + extension) and name not in linked:
             present[frame] = size
     key = manifest_key(settings.index)
     earlier = key.rpartition("/")[2] in output.list_dir(MANIFESTS_DIR)

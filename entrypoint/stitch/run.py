@@ -126,16 +126,19 @@ def _read_manifests(source: Location) -> list[dict]:
 def _locate_frames(
     source: Location, record: SceneRecord
 ) -> tuple[dict[int, tuple[str, int]], FrameProblems]:
-    """Frame number -> (file name, size) from one listing (any padding); missing and 0-byte."""
+    """Frame number -> (file name, size) from one listing (any padding); missing, 0-byte and
+    linked (a link in the output shows a file from elsewhere: never read)."""
     found: dict[int, tuple[str, int]] = {}
     for file_name, size in sorted(source.list_dir(FRAMES_DIR).items()):
         number = parse_frame_name(file_name)
         if number is not None and file_name.endswith("." + record.extension):
             found.setdefault(number, (file_name, size))
+    linked = source.links(FRAMES_DIR)
     missing = tuple(f for f in record.frames if f not in found)
-    empty = tuple((f, "0-byte") for f in record.frames if found.get(f, ("", 1))[1] == 0)
-    names = {f: found[f] for f in record.frames if f in found and found[f][1] > 0}
-    return names, FrameProblems(missing, empty)
+    bad = {f: "0-byte" for f in record.frames if found.get(f, ("", 1))[1] == 0}
+    bad |= {f: "a symbolic link" for f in record.frames if f in found and found[f][0] in linked}
+    names = {f: found[f] for f in record.frames if f in found and f not in bad}
+    return names, FrameProblems(missing, tuple(sorted(bad.items())))
 
 
 def _refusal(source: Location, problems: FrameProblems) -> BadInput:

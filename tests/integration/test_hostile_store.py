@@ -1,0 +1,177 @@
+"""Hostile output folders, frames and manifests, and `blendbatch run`'s own checks: every case
+exits with its documented code, says what is wrong and how to fix it, shows no traceback, and
+writes nothing under a final name it should not (and nothing outside the output).
+
+With BLENDBATCH_CASE_TABLE=FILE set, each case appends `id | exit code | message` to FILE.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from entrypoint.errors import TransientFailure
+from entrypoint.storage import LocalDir
+from tests.conftest import ROOT, run_cli, run_entrypoint
+from tests.stitch_kit import png_bytes, render_output, write_local
+
+OUTSIDE = b"an outside file nobody may change\n"
+
+
+def record(case: str, result: subprocess.CompletedProcess) -> None:
+    """One row of the closing note's table (the mechanism of test_hostile_input.py)."""
+    if table := os.environ.get("BLENDBATCH_CASE_TABLE"):
+        last = (result.stderr.strip().splitlines() or [""])[-1].split(": ", 1)[-1]
+        with open(table, "a") as sink:
+            sink.write(f"{case} | {result.returncode} | {last}\n")
+
+
+def as_pid_one(*argv: str) -> list[str]:
+    """A command in its own PID namespace, where it is PID 1 as in every container."""
+    return ["unshare", "--pid", "--fork", "--mount-proc", *argv]
+
+
+def entrypoint_as_pid_one(*args: str, index: int = 0) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_BATCH_JOB_")}
+    env["AWS_BATCH_JOB_ARRAY_INDEX"] = str(index)
+    return subprocess.run(
+        as_pid_one(sys.executable, "-m", "entrypoint", *args),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+# --- 3: links at partial and final names ---------------------------------------------------
+
+
+def test_render_as_pid_one_never_writes_through_planted_links(make_blend, tmp_path):
+    """Under PID 1 the old partial names were `.0001.png.1.partial`: links planted there (and at
+    a final name) must not redirect a write; the outside file stays as it was."""
+    blend = make_blend(end=2)
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(OUTSIDE)
+    out = tmp_path / "out"
+    (out / "frames").mkdir(parents=True)
+    (out / "manifests").mkdir()
+    for name in ("0001.png", "0002.png"):
+        (out / "frames" / f".{name}.1.partial").symlink_to(outside)
+    (out / "manifests" / ".slice-00000.json.1.partial").symlink_to(outside)
+    (out / "frames" / "0002.png").symlink_to(outside)  # a final name that is a link
+
+    result = entrypoint_as_pid_one("render", "-i", str(blend), "-o", str(out), "-f", "2")
+    record("render-links-at-partial-names", result)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert outside.read_bytes() == OUTSIDE
+    for name in ("frames/0001.png", "frames/0002.png", "manifests/slice-00000.json"):
+        assert not (out / name).is_symlink(), name
+        assert (out / name).is_file(), name
+    assert (out / "frames" / "0001.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_put_bytes_replaces_a_link_at_the_final_name(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(OUTSIDE)
+    out = tmp_path / "out"
+    (out / "manifests").mkdir(parents=True)
+    (out / "manifests" / "slice-00000.json").symlink_to(outside)
+    LocalDir(out).put_bytes(b"{}", "manifests/slice-00000.json")
+    assert outside.read_bytes() == OUTSIDE
+    assert not (out / "manifests" / "slice-00000.json").is_symlink()
+    assert (out / "manifests" / "slice-00000.json").read_bytes() == b"{}"
+
+
+def test_a_linked_folder_in_the_output_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "frames").symlink_to(elsewhere)
+    source = tmp_path / "frame.png"
+    source.write_bytes(b"x")
+    with pytest.raises(Exception) as caught:
+        LocalDir(out).put_file(source, "frames/0001.png")
+    assert caught.value.exit_code == 2
+    assert "frames is a symbolic link" in str(caught.value)
+    assert list(elsewhere.iterdir()) == []
+
+
+# --- 4: two attempts of one slice, both PID 1 -------------------------------------------------
+
+WRITER = """
+import sys
+from entrypoint.storage import LocalDir
+out, tag = LocalDir(__import__("pathlib").Path(sys.argv[1])), sys.argv[2].encode()
+body = tag * 200_000
+for _ in range(150):
+    out.put_bytes(body, "frames/0001.png")
+"""
+
+
+def test_two_attempts_as_pid_one_write_one_key_concurrently(tmp_path):
+    """Both writers are PID 1 (as two containers of one slice): neither may fail, and the file
+    under the final name is always one writer's whole body."""
+    out = tmp_path / "out"
+    writers = [
+        subprocess.Popen(
+            as_pid_one(sys.executable, "-c", WRITER, str(out), tag),
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tag in ("a", "b")
+    ]
+    results = [(w.wait(timeout=300), w.stderr.read()) for w in writers]
+    for code, stderr in results:
+        record(
+            "two-attempts-one-key-pid-one",
+            subprocess.CompletedProcess([], code, "", stderr),
+        )
+        assert code == 0, stderr[-3000:]
+    final = (out / "frames" / "0001.png").read_bytes()
+    assert final in (b"a" * 200_000, b"b" * 200_000)
+    assert [p.name for p in (out / "frames").iterdir()] == ["0001.png"]  # no partial left
+
+
+def test_a_vanished_partial_is_retryable(tmp_path, monkeypatch):
+    """Our own partial gone before the rename (another attempt's cleanup, `--fresh`): the
+    write failed for a reason a retry cures, not bad input."""
+    real_replace = os.replace
+
+    def vanish(src, dst):
+        os.unlink(src)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", vanish)
+    with pytest.raises(TransientFailure, match="retry"):
+        LocalDir(tmp_path).put_bytes(b"{}", "manifests/slice-00000.json")
+    assert not (tmp_path / "manifests" / "slice-00000.json").exists()
+
+
+def test_stitch_refuses_a_frame_that_is_a_link(tmp_path):
+    """A frame that is a link shows a file from elsewhere (a whole, valid PNG here): refused as
+    a bad frame, never read into the video."""
+    source = tmp_path / "src"
+    write_local(source, render_output([1, 2, 3, 4]))
+    stranger = tmp_path / "stranger.png"
+    stranger.write_bytes(png_bytes(17, 11, 200))
+    (source / "frames" / "0002.png").unlink()
+    (source / "frames" / "0002.png").symlink_to(stranger)
+    out = tmp_path / "out"
+
+    result = run_entrypoint("stitch", "-i", str(source), "-o", str(out))
+    record("stitch-frame-is-a-link", result)
+
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "(a symbolic link 2)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
