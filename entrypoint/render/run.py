@@ -116,7 +116,8 @@ def _fetch(
         if frame is not None and name.endswith("." + extension) and name not in linked:
             present[frame] = size
     key = manifest_key(settings.index)
-    earlier = key.rpartition("/")[2] in output.list_dir(MANIFESTS_DIR)
+    name = key.rpartition("/")[2]
+    earlier = name in output.list_dir(MANIFESTS_DIR) and name not in output.links(MANIFESTS_DIR)
     return project, DoneBefore(present, output.get_bytes(key) if earlier else None)
 
 
@@ -179,7 +180,14 @@ class SliceJob:
         self.made: Provenance = made
         self.effective, self.render_dir, self.present = effective, render_dir, before.present
         self.extension = extension_of(effective["file_format"])
-        self.rendered, runs = previous_runs(before.manifest)
+        self.rendered, runs, unreadable = previous_runs(before.manifest)
+        if unreadable:
+            log.warning(
+                "the slice's earlier manifest %s is unreadable (%s): its records cannot be "
+                "trusted; rendering the slice's frames again",
+                output.child_uri(manifest_key(settings.index)),
+                unreadable,
+            )
         self.run_record = {
             "attempt": settings.attempt,
             "host": settings.host,

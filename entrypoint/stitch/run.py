@@ -8,7 +8,6 @@ expected frames: bad input is refused before anything is written.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import tempfile
@@ -23,8 +22,14 @@ from entrypoint import encode_plan, previews, video
 from entrypoint.errors import BadInput, Terminated, TransientFailure
 from entrypoint.framecheck import FrameProblems, Unreadable, check_extension, image_size
 from entrypoint.frames import parse_frame_name
-from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, preview_names
-from entrypoint.manifest import SceneRecord, check_one_render, scene_record
+from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, manifest_index, preview_names
+from entrypoint.manifest import (
+    SceneRecord,
+    check_one_render,
+    read_manifest,
+    scene_record,
+    unreadable,
+)
 from entrypoint.settings import StitchSettings
 from entrypoint.storage import Location, parse_location
 
@@ -120,7 +125,14 @@ def _read_manifests(source: Location) -> list[dict]:
             f"no render manifest in {source.child_uri(MANIFESTS_DIR)}: run the render job "
             "into this output first, or check -i"
         )
-    return [json.loads(source.get_bytes(f"{MANIFESTS_DIR}/{n}")) for n in names]
+    linked = source.links(MANIFESTS_DIR)
+    manifests = []
+    for name in names:
+        rel, index = f"{MANIFESTS_DIR}/{name}", manifest_index(name)
+        if name in linked:
+            raise unreadable(source.child_uri(rel), index, "a symbolic link")
+        manifests.append(read_manifest(source.get_bytes(rel), source.child_uri(rel), index))
+    return manifests
 
 
 def _locate_frames(

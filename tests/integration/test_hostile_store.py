@@ -7,10 +7,10 @@ With BLENDBATCH_CASE_TABLE=FILE set, each case appends `id | exit code | message
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -175,3 +175,73 @@ def test_stitch_refuses_a_frame_that_is_a_link(tmp_path):
     assert "(a symbolic link 2)" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+# --- 17: unreadable manifests ----------------------------------------------------------------
+
+BAD_MANIFESTS = {
+    "empty": b"",
+    "not-json": b"\x00\xffPK\x03\x04 a zip, not a manifest",
+    "json-list": b"[1, 2, 3]",
+    "foreign-json": b'{"name": "package.json of something else", "version": "1.0.0"}',
+    "cut-short": b'{"format": 3, "index": 1, "scene": {"name": "Sc',
+}
+
+
+@pytest.mark.parametrize("kind", BAD_MANIFESTS, ids=list(BAD_MANIFESTS))
+def test_stitch_names_an_unreadable_manifest(kind, tmp_path):
+    source = tmp_path / "src"
+    write_local(source, render_output([1, 2, 3, 4], per_slice=2))
+    (source / "manifests" / "slice-00001.json").write_bytes(BAD_MANIFESTS[kind])
+    out = tmp_path / "out"
+
+    result = run_entrypoint("stitch", "-i", str(source), "-o", str(out))
+    record(f"stitch-manifest-{kind}", result)
+
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert f"the render manifest {source}/manifests/slice-00001.json is unreadable" in (
+        result.stderr
+    )
+    assert "delete it, or re-run the render child of slice 1" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_stitch_refuses_a_manifest_that_is_a_link(tmp_path):
+    source = tmp_path / "src"
+    files = render_output([1, 2])
+    write_local(source, files)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_bytes(files["manifests/slice-00000.json"])
+    (source / "manifests" / "slice-00000.json").unlink()
+    (source / "manifests" / "slice-00000.json").symlink_to(elsewhere)
+
+    result = run_entrypoint("stitch", "-i", str(source), "-o", str(tmp_path / "out"))
+    record("stitch-manifest-is-a-link", result)
+
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "slice-00000.json is unreadable (a symbolic link)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_render_distrusts_its_own_unreadable_manifest(make_blend, tmp_path):
+    """The child's own earlier manifest is junk: its records cannot vouch for the frames there,
+    so the child says so, renders the slice again and writes a good manifest."""
+    blend = make_blend(end=2)
+    out = tmp_path / "out"
+    first = run_entrypoint("render", "-i", str(blend), "-o", str(out), "-f", "2")
+    assert first.returncode == 0, first.stderr[-3000:]
+    (out / "manifests" / "slice-00000.json").write_bytes(b"")
+
+    result = run_entrypoint("render", "-i", str(blend), "-o", str(out), "-f", "2")
+    record("render-own-manifest-empty", result)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert (
+        f"the slice's earlier manifest {out}/manifests/slice-00000.json is unreadable (empty): "
+        "its records cannot be trusted; rendering the slice's frames again"
+    ) in result.stderr
+    assert "frame 1: no manifest records how it was made; rendering again" in result.stderr
+    manifest = json.loads((out / "manifests" / "slice-00000.json").read_bytes())
+    assert [r["frame"] for r in manifest["rendered"]] == [1, 2]

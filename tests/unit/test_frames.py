@@ -117,3 +117,13 @@ def test_missing_frames_are_reported_as_ranges():
     assert format_ranges([40, 12, 13, 14]) == "12-14, 40"
     assert format_ranges([5]) == "5"
     assert format_ranges([]) == ""
+
+
+def test_manifest_index_reads_only_slice_manifest_names():
+    from entrypoint.layout import manifest_index
+
+    assert manifest_index("slice-00003.json") == 3
+    assert manifest_index("slice-12345.json") == 12345
+    assert manifest_index("notes.json") is None
+    assert manifest_index("slice-.json") is None
+    assert manifest_index("slice-٣.json") is None  # an Arabic-Indic digit
