@@ -245,3 +245,84 @@ def test_render_distrusts_its_own_unreadable_manifest(make_blend, tmp_path):
     assert "frame 1: no manifest records how it was made; rendering again" in result.stderr
     manifest = json.loads((out / "manifests" / "slice-00000.json").read_bytes())
     assert [r["frame"] for r in manifest["rendered"]] == [1, 2]
+
+
+# --- 20: `blendbatch run`'s own output and worker checks --------------------------------------
+
+
+def _run_refusal(case: str, make_blend, tmp_path, *args: str, message: str) -> None:
+    blend = make_blend(end=2)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run_cli("run", "-i", str(blend), "-f", "1", *args)
+    record(case, result)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert message in result.stderr, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before, "a refused run created files"
+
+
+def test_run_refuses_an_output_that_is_a_file(make_blend, tmp_path):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    _run_refusal(
+        "run-output-is-a-file",
+        make_blend,
+        tmp_path,
+        "-o",
+        str(taken),
+        message=f"-o {taken}: {taken} is not a folder: pick a folder "
+        "(it is created if it does not exist)",
+    )
+    assert taken.read_text() == "mine"
+
+
+def test_run_refuses_dev_null(make_blend, tmp_path):
+    _run_refusal(
+        "run-output-dev-null",
+        make_blend,
+        tmp_path,
+        "-o",
+        "/dev/null",
+        message="-o /dev/null: /dev/null is not a folder",
+    )
+
+
+def test_run_refuses_a_run_folder_that_is_a_file(make_blend, tmp_path):
+    (tmp_path / "shot").write_text("mine")
+    _run_refusal(
+        "run-name-is-a-file",
+        make_blend,
+        tmp_path,
+        "-o",
+        str(tmp_path),
+        "-n",
+        "shot",
+        message=f"-o {tmp_path}: {tmp_path / 'shot'} is not a folder",
+    )
+
+
+def test_run_refuses_an_output_below_a_file(make_blend, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    _run_refusal(
+        "run-output-below-a-file",
+        make_blend,
+        tmp_path,
+        "-o",
+        str(tmp_path / "notes.txt" / "renders"),
+        message=f"{tmp_path / 'notes.txt'} is not a folder",
+    )
+
+
+@pytest.mark.parametrize("workers", ["-1", "-8"])
+def test_run_refuses_negative_workers(workers, make_blend, tmp_path):
+    _run_refusal(
+        f"run-workers{workers}",
+        make_blend,
+        tmp_path,
+        "-o",
+        str(tmp_path / "renders"),
+        "--workers",
+        workers,
+        message=f"--workers {workers}: give how many children run at a time (1 or more), "
+        "or 0 for one per core",
+    )
