@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from entrypoint.errors import BadInput
 from entrypoint.fingerprint import short
-from entrypoint.frames import format_ranges
+from entrypoint.frames import format_ranges, frame_rate
 
 # 3: frame records carry fingerprint, blender, checked, written; the top level the fingerprint
 # and content id.
@@ -32,7 +32,7 @@ class SceneRecord:
     @property
     def rate(self) -> Fraction:
         """Exact frame rate: 24 fps with base 1.001 is 24000/1001, not 23.976."""
-        return Fraction(self.fps) / Fraction(self.fps_base).limit_denominator(10000)
+        return frame_rate(self.fps, self.fps_base)
 
 
 def slice_manifest(

@@ -21,6 +21,7 @@ from entrypoint.frames import (
     check_frames_per_job,
     check_index,
     check_narrowing,
+    frame_rate,
     frames_for_index,
     parse_frame_name,
     scene_frames,
@@ -53,6 +54,7 @@ def run_render(settings: RenderSettings) -> None:
         made = provenance(settings, project.blend)
         blender.open_blend(project.blend, allow_scripts=settings.allow_scripts)
         meta = blender.select_scene(settings.overrides.scene)
+        frame_rate(meta.fps, meta.fps_base)  # a rate no video plays: refused before any frame
         remapped = outside.remap(project.manifest, project.folder) if project.manifest else []
         frames = scene_frames(
             meta.frame_start,

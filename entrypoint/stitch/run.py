@@ -64,6 +64,7 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     encode_plan.quality_args(codec, settings.crf)
     manifests = _read_manifests(source)
     record = scene_record(manifests)
+    encode_plan.check_rate(codec, record.rate, record.fps, record.fps_base)
     check_one_render(manifests, record.frames)
     refusal = check_extension(record.extension)
     if refusal:

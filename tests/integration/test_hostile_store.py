@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -108,6 +109,7 @@ def test_a_linked_folder_in_the_output_is_refused(tmp_path):
 
 WRITER = """
 import sys
+from pathlib import Path
 from entrypoint.storage import LocalDir
 out, tag = LocalDir(__import__("pathlib").Path(sys.argv[1])), sys.argv[2].encode()
 body = tag * 200_000
@@ -326,3 +328,111 @@ def test_run_refuses_negative_workers(workers, make_blend, tmp_path):
         message=f"--workers {workers}: give how many children run at a time (1 or more), "
         "or 0 for one per core",
     )
+
+
+# --- 16: frame rates no video plays -----------------------------------------------------------
+
+F32_1E5 = 9.999999747378752e-06  # fps_base 1e-5 (Blender's minimum) as the child records it
+RATE_ADVICE = (
+    "a video plays 1/10000 to 240000 frames per second; set Frame Rate (and Base) in the "
+    "scene's Output Properties to a rate in that range and render again"
+)
+
+
+@pytest.mark.parametrize(
+    ("case", "fps", "fps_base", "codec", "message"),
+    [
+        (
+            "stitch-fps-base-1e-5",
+            24,
+            F32_1E5,
+            "h264",
+            f"the scene's frame rate (fps 24 / fps_base {F32_1E5}) is 2.4e+06 frames per "
+            f"second: {RATE_ADVICE}",
+        ),
+        (
+            "stitch-fps-0",
+            0,
+            1.0,
+            "h264",
+            f"the scene's frame rate (fps 0 / fps_base 1.0) is 0 frames per second: {RATE_ADVICE}",
+        ),
+        (
+            "stitch-vp9-2000-fps",
+            2000,
+            1.0,
+            "vp9",
+            "the scene's frame rate (fps 2000 / fps_base 1.0) is 2000 frames per second: vp9 "
+            "plays at most 1000; pass --codec h264 (h264, h265, prores can), or lower the "
+            "scene's Frame Rate",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) and v.startswith("stitch-") else "",
+)
+def test_stitch_refuses_a_rate_no_video_plays(case, fps, fps_base, codec, message, tmp_path):
+    source = tmp_path / "src"
+    write_local(source, render_output([1, 2, 3, 4], fps=fps, fps_base=fps_base))
+    out = tmp_path / "out"
+
+    result = run_entrypoint("stitch", "-i", str(source), "-o", str(out), "--codec", codec)
+    record(case, result)
+
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_stitch_encodes_the_smallest_base_at_its_exact_rate(tmp_path):
+    """fps 2 with fps_base 1e-5 is exactly 200000 fps, which MP4 keeps: a verified video."""
+    source = tmp_path / "src"
+    write_local(source, render_output([1, 2, 3, 4], fps=2, fps_base=F32_1E5))
+    result = run_entrypoint("stitch", "-i", str(source), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "verified by decoding: 4 frames at 200000 fps" in result.stderr
+    assert (tmp_path / "out" / "output.mp4").is_file()
+
+
+def patched_fps(blend: Path, out: Path, fps: int) -> Path:
+    """A copy of an uncompressed .blend whose scene says `fps` (Blender's UI stops at 1)."""
+    from submitter.blendfile import read_blend_data
+
+    data = read_blend_data(blend.read_bytes())
+    scene = next(b for b in data.blocks if b.code.rstrip(b"\0") == b"SC")
+    member = data.sdna.member("Scene", "r.frs_sec")
+    raw = bytearray(data.raw)
+    raw[scene.start + member.offset : scene.start + member.offset + 2] = fps.to_bytes(
+        2, "little", signed=True
+    )
+    out.write_bytes(bytes(raw))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("case", "make", "message"),
+    [
+        (
+            "render-fps-0",
+            lambda make_blend, tmp: patched_fps(make_blend(end=2), tmp / "fps0.blend", 0),
+            f"the scene's frame rate (fps 0 / fps_base 1.0) is 0 frames per second: {RATE_ADVICE}",
+        ),
+        (
+            "render-fps-base-1e-5",
+            lambda make_blend, tmp: make_blend(end=2, fps_base=1e-5),
+            f"the scene's frame rate (fps 24 / fps_base {F32_1E5}) is 2.4e+06 frames per "
+            f"second: {RATE_ADVICE}",
+        ),
+    ],
+    ids=["render-fps-0", "render-fps-base-1e-5"],
+)
+def test_render_refuses_a_rate_no_video_plays_before_any_frame(
+    case, make, message, make_blend, tmp_path
+):
+    blend = make(make_blend, tmp_path)
+    out = tmp_path / "out"
+    result = run_entrypoint("render", "-i", str(blend), "-o", str(out), "-f", "2")
+    record(case, result)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
