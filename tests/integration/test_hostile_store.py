@@ -436,3 +436,65 @@ def test_render_refuses_a_rate_no_video_plays_before_any_frame(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+# --- 10: frames whose checksums are right but whose pixels do not decode ------------------------
+
+
+def corrupt_pixels(data: bytes) -> bytes:
+    """`data` (a PNG) with bytes flipped inside its zlib stream and every CRC recomputed."""
+    import zlib
+
+    start = data.index(b"IDAT") - 4
+    length = int.from_bytes(data[start : start + 4], "big")
+    stream = bytearray(data[start + 8 : start + 8 + length])
+    for at in range(2, len(stream) - 4, max(1, len(stream) // 5)):
+        stream[at] ^= 0x5A
+    body = b"IDAT" + bytes(stream)
+    idat = length.to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+    return data[:start] + idat + data[start + 12 + length :]
+
+
+def test_stitch_refuses_a_frame_whose_pixels_do_not_decode(tmp_path):
+    source = tmp_path / "src"
+    write_local(source, render_output([1, 2, 3, 4]))
+    frame = source / "frames" / "0003.png"
+    frame.write_bytes(corrupt_pixels(frame.read_bytes()))
+    out = tmp_path / "out"
+
+    result = run_entrypoint("stitch", "-i", str(source), "-o", str(out))
+    record("stitch-pixels-corrupt-crc-valid", result)
+
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "(corrupt image data (it does not inflate) 3)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("pix_fmt", ["rgb24", "rgba", "rgb48be", "rgba64be", "gray", "pal8"])
+def test_pngs_ffmpeg_writes_are_whole(pix_fmt, tmp_path):
+    """The check agrees with a real encoder on every PNG layout it writes."""
+    from entrypoint.framecheck import image_size
+    from entrypoint.video import ffmpeg_exe
+
+    made = tmp_path / f"{pix_fmt}.png"
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+         "-i", "testsrc2=size=64x36", "-vf", "scale=37:23", "-frames:v", "1",
+         "-pix_fmt", pix_fmt, str(made)],
+        check=True,
+    )  # fmt: skip
+    assert image_size(made.read_bytes(), "png") == (37, 23)
+
+
+def test_a_jpeg_ffmpeg_writes_is_whole(tmp_path):
+    from entrypoint.framecheck import image_size
+    from entrypoint.video import ffmpeg_exe
+
+    made = tmp_path / "frame.jpg"
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+         "-i", "testsrc2=size=64x36", "-frames:v", "1", str(made)],
+        check=True,
+    )  # fmt: skip
+    assert image_size(made.read_bytes(), "jpg") == (64, 36)
