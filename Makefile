@@ -35,7 +35,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/cfn-lint infra/stack.yaml
+	$(BIN)/cfn-lint submitter/stack/stack.yaml
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -50,7 +50,7 @@ clean:
 
 -include docker/container.mk
 
-# ---- AWS: the stack in infra/stack.yaml (README: "From an empty account to a rendered video")
+# ---- AWS: the stack in submitter/stack/stack.yaml (README: "From an empty account to a rendered video")
 STACK ?= blendbatch
 .PHONY: deploy destroy
 deploy: $(STAMP)

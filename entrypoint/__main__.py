@@ -40,6 +40,8 @@ def _render(args: argparse.Namespace) -> None:
             input_etag=args.input_etag,
             content_id=args.content_id,
             allow_missing=args.allow_missing,
+            allow_file_output=args.allow_file_output,
+            allow_unbaked=args.allow_unbaked,
             stop_grace=args.stop_grace,
         )
     )
@@ -146,6 +148,16 @@ def _add_render_options(render: argparse.ArgumentParser) -> None:
         "--allow-missing",
         action="store_true",
         help="render even if outside files are missing (recorded in the manifest)",
+    )
+    add(
+        "--allow-file-output",
+        action="store_true",
+        help="keep the compositor's File Output nodes; their files go under the output's passes/",
+    )
+    add(
+        "--allow-unbaked",
+        action="store_true",
+        help="render unbaked simulations (each child simulates from its own first frame)",
     )
     add(
         "--stop-grace",

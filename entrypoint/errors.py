@@ -7,6 +7,8 @@ on them (design.md): 2 is never retried, 1 is.
 
 from __future__ import annotations
 
+import errno
+
 
 class BlendbatchError(Exception):
     """Something went wrong; the message says what and how to fix it."""
@@ -30,3 +32,20 @@ class Terminated(BlendbatchError):
     """SIGTERM arrived (Spot reclaim, job terminated); in-flight work was finished cleanly."""
 
     exit_code = 143
+
+
+# A full disk or a file size limit (ENOSPC, EFBIG, EDQUOT): more disk cures it, so it is
+# retryable, never bad input.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+def disk_full(error: BaseException, workdir: str) -> TransientFailure | None:
+    """The retryable failure a full disk is, naming the disk and the fix; None for the rest."""
+    if not isinstance(error, OSError) or error.errno not in DISK_FULL_ERRNOS:
+        return None
+    where = error.filename or workdir
+    return TransientFailure(
+        f"the disk holding {where} is full ({error.strerror}): give the job more disk (a larger "
+        "volume for its temporary folder, or TMPDIR on a bigger disk); nothing incomplete was "
+        "published and the job is retried"
+    )

@@ -19,7 +19,13 @@ HEX_CHARS = 32
 
 
 def render_fingerprint(
-    content_id: str, overrides: Overrides, *, allow_scripts: bool, allow_missing: bool
+    content_id: str,
+    overrides: Overrides,
+    *,
+    allow_scripts: bool,
+    allow_missing: bool,
+    allow_file_output: bool = False,
+    allow_unbaked: bool = False,
 ) -> str:
     """First 32 hex of sha256 over canonical JSON of content, pixel overrides and flags.
 
@@ -29,7 +35,12 @@ def render_fingerprint(
     document = {
         "content": content_id,
         "pixels": {name: getattr(overrides, name) for name in PIXEL_FIELDS},
-        "flags": {"allow_scripts": allow_scripts, "allow_missing": allow_missing},
+        "flags": {
+            "allow_scripts": allow_scripts,
+            "allow_missing": allow_missing,
+            "allow_file_output": allow_file_output,
+            "allow_unbaked": allow_unbaked,
+        },
     }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:HEX_CHARS]

@@ -30,6 +30,11 @@ class RenderSettings:
     # What the submitter hashed (the .blend and its outside files); None: hash the .blend here.
     content_id: str | None = None
     allow_missing: bool = False
+    # Opt-ins for what the .blend does beyond its frames (docs/design.md "Scene checks"): keep
+    # its compositor File Output nodes (their files go under passes/), render unbaked
+    # simulations (each child simulates from its own first frame).
+    allow_file_output: bool = False
+    allow_unbaked: bool = False
     # Seconds a SIGTERM waits for the frame in flight before abandoning it. AWS Batch (ECS)
     # sends SIGKILL 30 s after SIGTERM by default: finish uploads and the manifest before that.
     stop_grace: float = 20.0

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from entrypoint import awserrors
 from entrypoint.errors import BadInput, TransientFailure
+from entrypoint.layout import check_input_name, normal_location
 
 S3_SCHEME = "s3://"
 
@@ -200,10 +201,10 @@ Location = LocalDir | S3Prefix
 def parse_location(uri: str) -> Location:
     """An output or input folder: `s3://bucket[/prefix]` or a local path."""
     if uri.startswith(S3_SCHEME):
-        bucket, _, prefix = uri[len(S3_SCHEME) :].partition("/")
+        # One spelling of a prefix, the submitter's too (`s3://B//x/` is `s3://B/x`).
+        bucket, _, prefix = normal_location(uri)[len(S3_SCHEME) :].partition("/")
         if not bucket:
             raise BadInput(f"{uri!r} names no bucket: write s3://BUCKET/PREFIX")
-        prefix = prefix.strip("/")
         if prefix:
             _check_relative(prefix)
         return S3Prefix(bucket, prefix)
@@ -224,6 +225,7 @@ def split_file_uri(uri: str) -> tuple[Location, str]:
         if not key or key.endswith("/"):
             raise BadInput(f"{uri!r} names no object: write s3://BUCKET/path/to/scene.blend")
         parent, _, name = key.rpartition("/")
+        check_input_name(uri, name)
         return S3Prefix(bucket, parent), name
     path = Path(uri)
     parse_location(uri)  # same scheme checks as folders
@@ -248,6 +250,8 @@ def fetch_file(
     size = folder.size(name)
     if size is None:
         raise BadInput(f"{uri} does not exist: upload it first or fix the key")
+    if size == 0:  # S3 answers a GET of an empty object's first bytes with InvalidRange
+        raise BadInput(f"{uri} is empty (0 bytes): upload the .blend again")
     local = local or workdir / name
     folder.get_file(name, local, if_match)
     if local.stat().st_size != size:

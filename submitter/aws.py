@@ -37,7 +37,14 @@ def read_prefix(uri: str, size: int) -> bytes:
     """The first `size` bytes of an S3 object, with one ranged GET."""
     bucket, key = split_s3_uri(uri)
     with aws_errors(uri):
-        response = client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{size - 1}")
+        try:
+            response = client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{size - 1}")
+        except Exception as error:
+            problem = awserrors.classify(error)
+            # A range from byte 0 is unsatisfiable only when the object has no bytes at all.
+            if problem and problem.code in ("InvalidRange", "416"):
+                raise BadInput(f"{uri} is empty (0 bytes): upload the .blend again") from None
+            raise
         return response["Body"].read()
 
 

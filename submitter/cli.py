@@ -71,6 +71,8 @@ def submit(
     overrides: Overrides = options.FROM_TABLE,
     allow_scripts: options.AllowScripts = False,
     allow_missing: options.AllowMissing = False,
+    allow_file_output: options.AllowFileOutput = False,
+    allow_unbaked: options.AllowUnbaked = False,
     codec: options.Codec = options.DEFAULT_CODEC,
     crf: options.Crf = None,
     video_name: options.VideoName = None,
@@ -93,6 +95,7 @@ def submit(
 
     if step is not None and step < 1:
         raise BadInput(f"--step {step}: give 1 or more")
+    plan.check_locations(input_uri, output_uri, str(upload) if upload else None)
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = pipeline.blend_info(input_uri, str(upload) if upload else None, dry_run=dry_run)
@@ -106,6 +109,8 @@ def submit(
         overrides=overrides,
         allow_scripts=allow_scripts,
         allow_missing=allow_missing,
+        allow_file_output=allow_file_output,
+        allow_unbaked=allow_unbaked,
         stitch_args=stitch_args,
         video_name=video,
     )
@@ -172,12 +177,12 @@ def watch(
     from submitter import pipeline, progress
 
     while True:
-        report = pipeline.report(job_id)
+        report = pipeline.report(job_id, outside=False)
         if report.state != progress.RUNNING:
             break
         typer.echo("\n".join(report.lines))
         time.sleep(interval)
-    _show(report)
+    _show(pipeline.report(job_id))
 
 
 def _show(report) -> None:
@@ -231,6 +236,8 @@ def run(
     overrides: Overrides = options.FROM_TABLE,
     allow_scripts: options.AllowScripts = False,
     allow_missing: options.AllowMissing = False,
+    allow_file_output: options.AllowFileOutput = False,
+    allow_unbaked: options.AllowUnbaked = False,
     codec: options.Codec = options.DEFAULT_CODEC,
     crf: options.Crf = None,
     video_name: options.VideoName = None,
@@ -259,6 +266,8 @@ def run(
         overrides=overrides,
         allow_scripts=allow_scripts,
         allow_missing=allow_missing,
+        allow_file_output=allow_file_output,
+        allow_unbaked=allow_unbaked,
         stitch_args=stitch_args,
         video_name=video,
     )
@@ -323,7 +332,7 @@ def deploy(
     ] = "blendbatch",
     parameter: Annotated[
         list[str] | None,
-        typer.Option("-p", "--parameter", help="KEY=VALUE for infra/stack.yaml; repeatable"),
+        typer.Option("-p", "--parameter", help="KEY=VALUE, a stack parameter; repeatable"),
     ] = None,
     template: Annotated[
         Path | None, typer.Option("--template", help="another template (default: ours)")
@@ -334,6 +343,7 @@ def deploy(
 ) -> None:
     """Create or update the AWS stack; print its outputs as the variables `submit` reads."""
     from submitter import deploy as stacks
+    from submitter.stack.shipped import template_text
 
     say = functools.partial(typer.echo, err=True)
     if delete:
@@ -341,7 +351,7 @@ def deploy(
         if kept:
             say(f"kept bucket {kept} (your renders): `aws s3 rb s3://{kept} --force` removes it")
         return
-    body = (template or stacks.TEMPLATE).read_text()
+    body = template.read_text() if template else template_text()
     outputs = stacks.deploy(stack, body, stacks.parse_parameters(parameter or []), say)
     typer.echo("\n".join(stacks.env_lines(outputs)))
 

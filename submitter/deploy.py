@@ -1,4 +1,4 @@
-"""The blendbatch CloudFormation stack (infra/stack.yaml): create or update it, wait, read outputs.
+"""The blendbatch CloudFormation stack (submitter/stack/): create or update it, wait, read outputs.
 
 `deploy` is safe to repeat: an unchanged template and parameters update nothing. Its outputs are
 printed as the environment variables `blendbatch submit` reads.
@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
-from pathlib import Path
 
 from entrypoint.errors import BadInput, TransientFailure
 from submitter import plan
 from submitter.aws import aws_errors, client
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "stack.yaml"
 # Stack output -> the variable that carries it (the first two are what `submit` reads).
 ENV_NAMES = {
     "JobQueue": "BLENDBATCH_QUEUE",

@@ -1,8 +1,8 @@
 """The blendbatch job definition (a RegisterJobDefinition request), as plain data.
 
 Pure: imports no bpy, boto3 or ffmpeg. This is the one source of truth for the job definition:
-`blendbatch register` sends it, and infra/stack.yaml must describe the same thing (a test
-compares them). The retry policy here is also what `submit` sends with each job.
+`blendbatch register` sends it, and the stack (submitter/stack/stack.yaml) must describe the
+same thing (a test compares them). The retry policy here is also what `submit` sends with each job.
 
 The command keeps the workshop's `Ref::` parameters, so a job submitted with only `parameters`
 still runs; blendbatch itself always overrides the whole command.

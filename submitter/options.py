@@ -25,6 +25,13 @@ AllowScripts = Annotated[bool, Opt("--allow-scripts", help="run the file's Pytho
 AllowMissing = Annotated[
     bool, Opt("--allow-missing", help="render even if outside files are missing (said loudly)")
 ]
+AllowFileOutput = Annotated[
+    bool,
+    Opt("--allow-file-output", help="keep the file's File Output nodes (files under passes/)"),
+]
+AllowUnbaked = Annotated[
+    bool, Opt("--allow-unbaked", help="render unbaked simulations (frames depend on -f)")
+]
 Codec = Annotated[str, Opt("--codec", help="h264, h265 (.mp4), prores (.mov), vp9 (.webm)")]
 Crf = Annotated[int | None, Opt("--crf", help="constant quality, lower is better")]
 VideoName = Annotated[

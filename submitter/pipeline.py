@@ -125,8 +125,10 @@ def find(job_id: str) -> tuple[dict, dict | None]:
     return job, stitch
 
 
-def report(job_id: str) -> progress.Report:
-    from submitter import aws, batch
+def report(job_id: str, *, outside: bool = True) -> progress.Report:
+    """The pipeline's state; `outside` also reads every slice manifest for what the children
+    recorded about outside files (one GET a slice: `status`, and `watch` once at the end)."""
+    from submitter import aws, batch, stale
 
     render, stitch = find(job_id)
     frames = progress.frames_uri(render)
@@ -134,4 +136,7 @@ def report(job_id: str) -> progress.Report:
     failed = []
     if render.get("arrayProperties", {}).get("statusSummary", {}).get("FAILED"):
         failed = batch.failed_children(render["jobId"])
-    return progress.report(render, stitch, present, failed)
+    root = progress.command_option(render, "-o")
+    read = outside and root and root.startswith("s3://")
+    manifests = stale.read_manifests(root.rstrip("/")) if read else []
+    return progress.report(render, stitch, present, failed, manifests)

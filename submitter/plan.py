@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
+from entrypoint import layout
 from entrypoint import overrides as render_overrides
 from entrypoint.errors import BadInput
 from entrypoint.frames import check_frames_per_job, scene_frames, slice_count
@@ -21,6 +23,8 @@ MAX_ARRAY_SIZE = 10_000
 MAX_TAGS = 50
 MAX_REQUEST_BYTES = 30 * 1024
 RENDER_JOB_PLACEHOLDER = "<render job id>"
+# The stitch request is sized with an id as long as the one Batch will give (a UUID).
+SIZING_JOB_ID = "0" * 36
 JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 RENDER_SUFFIX = "-render"
 STITCH_SUFFIX = "-stitch"
@@ -45,14 +49,18 @@ class RenderPlan:
     deps_uri: str | None = None
     input_etag: str | None = None
     content_id: str | None = None
+    # Opt-ins of the scene checks (docs/design.md "Scene checks").
+    allow_file_output: bool = False
+    allow_unbaked: bool = False
     # Stitch options, passed through verbatim (`--codec`, `--name`, ...), and the video's name.
     stitch_args: tuple[str, ...] = ()
     video_name: str = "output.mp4"
 
     @property
     def output_root(self) -> str:
-        """Each render writes under its own name: `<output>/<name>`."""
-        return f"{self.output_uri.rstrip('/')}/{self.name}"
+        """Each render writes under its own name: `<output>/<name>` (an S3 prefix in the one
+        spelling the children use, `layout.normal_location`)."""
+        return f"{layout.normal_location(self.output_uri).rstrip('/')}/{self.name}"
 
     @property
     def array_size(self) -> int:
@@ -82,10 +90,55 @@ def check(plan: RenderPlan) -> None:
     check_frames_per_job(plan.frames_per_job)
     if plan.frame_count < 1:
         raise BadInput(f"the scene has {plan.frame_count} frames to render: check its range")
+    layout.check_output_names(plan.output_root, plan.video_name)
+
+
+def check_locations(input_uri: str, output_uri: str, upload: str | None = None) -> None:
+    """AWS Batch children read the .blend from S3 and write to S3: anything else is lost or
+    unreachable. With `--upload`, -i is still an S3 key: where the .blend is copied to."""
+    if not output_uri.startswith("s3://") or not output_uri[5:].split("/")[0]:
+        raise BadInput(
+            f"-o {output_uri!r} is not an s3:// URI: on AWS Batch every frame would land on the "
+            "container's disk and be lost; write -o s3://BUCKET/PREFIX (or render here with "
+            "blendbatch run)"
+        )
+    if not input_uri.startswith("s3://"):
+        if upload:
+            raise BadInput(
+                f"-i {input_uri!r} is not an s3:// URI: with --upload, -i is the S3 key the "
+                ".blend is copied to (its bucket also holds the content-addressed store); "
+                "write e.g. -i s3://BUCKET/scenes/shot.blend"
+            )
+        raise BadInput(
+            f"-i {input_uri!r} is not an s3:// URI: AWS Batch children read the .blend from "
+            f"S3; write -i s3://BUCKET/KEY.blend (with --upload {input_uri} to send the local "
+            "file there)"
+        )
+    bucket, _, key = input_uri[5:].partition("/")
+    example = PurePath(upload).name if upload else "shot.blend"
+    if not bucket:
+        raise BadInput(f"-i {input_uri!r} names no bucket: write s3://BUCKET/scenes/{example}")
+    if not key:
+        raise BadInput(
+            f"-i {input_uri!r} names no object: write the object's key, e.g. "
+            f"s3://{bucket}/scenes/{example}"
+        )
+    if key.endswith("/"):
+        raise BadInput(
+            f"-i {input_uri!r} ends in '/', so it names a folder, not the .blend: write the "
+            f"object's key, e.g. {input_uri}{example}"
+        )
+    if len(key.encode()) > layout.MAX_KEY_BYTES:
+        raise BadInput(
+            f"-i names a key of {len(key.encode())} bytes but S3 keys hold at most "
+            f"{layout.MAX_KEY_BYTES}: use a shorter key"
+        )
+    layout.check_input_name(input_uri, key.rpartition("/")[2])
 
 
 def validate(plan: RenderPlan, batch: BatchOptions) -> None:
     """Refuse what AWS Batch would reject, before any call is made."""
+    check_locations(plan.input_uri, plan.output_uri)
     check(plan)
     longest = plan.name + max(RENDER_SUFFIX, STITCH_SUFFIX, key=len)
     if not JOB_NAME.match(longest):
@@ -109,12 +162,25 @@ def validate(plan: RenderPlan, batch: BatchOptions) -> None:
         jobdef.check_timeout(batch.timeout_seconds)
     _validate_tags(batch.tags)
     _validate_environment(batch.environment)
-    size = len(json.dumps(render_request(plan, batch)).encode())
-    if size > MAX_REQUEST_BYTES:
-        raise BadInput(
-            f"the render request is {size} bytes but AWS Batch takes at most {MAX_REQUEST_BYTES}: "
-            "use fewer or shorter tags, environment variables or render options"
-        )
+    # Both, before either is sent: a stitch refused after the render job exists leaves an
+    # orphan render running.
+    requests = {
+        "render": render_request(plan, batch),
+        "stitch": stitch_request(plan, batch, SIZING_JOB_ID),
+    }
+    for kind, request in requests.items():
+        size = request_size(request)
+        if size > MAX_REQUEST_BYTES:
+            raise BadInput(
+                f"the {kind} request is {size} bytes but AWS Batch takes at most "
+                f"{MAX_REQUEST_BYTES}: use fewer or shorter tags, environment variables or "
+                "render options, or a shorter -o"
+            )
+
+
+def request_size(request: dict) -> int:
+    """A SubmitJob request's size as Batch counts it against its 30 KiB: the JSON body."""
+    return len(json.dumps(request).encode())
 
 
 def _validate_tags(tags: dict[str, str]) -> None:
@@ -156,6 +222,8 @@ def render_command(plan: RenderPlan) -> list[str]:
         *render_overrides.to_argv(plan.overrides),
         *(["--allow-scripts"] if plan.allow_scripts else []),
         *(["--allow-missing"] if plan.allow_missing else []),
+        *(["--allow-file-output"] if plan.allow_file_output else []),
+        *(["--allow-unbaked"] if plan.allow_unbaked else []),
     ]
 
 

@@ -31,6 +31,8 @@ def fingerprint_of(render: RenderPlan) -> str | None:
         render.overrides,
         allow_scripts=render.allow_scripts,
         allow_missing=render.allow_missing,
+        allow_file_output=render.allow_file_output,
+        allow_unbaked=render.allow_unbaked,
     )
 
 
@@ -51,7 +53,7 @@ def before_start(
         return
     if fingerprint is None:
         return
-    count = replaced(_read_manifests(root), fingerprint)
+    count = replaced(read_manifests(root), fingerprint)
     if count:
         say(
             f"{_frames(count)} from an earlier render with other settings will be replaced "
@@ -63,7 +65,8 @@ def _frames(count: int) -> str:
     return f"{count} frame{'' if count == 1 else 's'}"
 
 
-def _read_manifests(root: str) -> list[dict]:
+def read_manifests(root: str) -> list[dict]:
+    """The slice manifests under an output (folder or S3); unreadable ones are left out."""
     if root.startswith("s3://"):
         from submitter import aws
 

@@ -24,6 +24,17 @@ class DepProject(NamedTuple):
     shared: Path  # outside the project: the absolutely referenced texture abs.png
 
 
+def build_dep_project(out: Path, *, delete: str | None = None, odd: bool = False) -> DepProject:
+    """Build the project under `out` (out/project, out/shared): for a test that changes,
+    moves or renames it (the session's copies stay untouched)."""
+    argv = [sys.executable, str(DEPSCENES), "--out", str(out)]
+    argv += ["--delete", delete] if delete else []
+    argv += ["--odd"] if odd else []
+    subprocess.run(argv, check=True, capture_output=True, timeout=300)
+    project = out / "project"
+    return DepProject(project, project / "shot.blend", out / "shared")
+
+
 @pytest.fixture(scope="session")
 def make_dep_project(tmp_path_factory) -> Callable[..., DepProject]:
     cache: dict[tuple, DepProject] = {}
@@ -32,12 +43,7 @@ def make_dep_project(tmp_path_factory) -> Callable[..., DepProject]:
         key = (delete, odd)
         if key not in cache:
             out = tmp_path_factory.mktemp("depproject")
-            argv = [sys.executable, str(DEPSCENES), "--out", str(out)]
-            argv += ["--delete", delete] if delete else []
-            argv += ["--odd"] if odd else []
-            subprocess.run(argv, check=True, capture_output=True, timeout=300)
-            project = out / "project"
-            cache[key] = DepProject(project, project / "shot.blend", out / "shared")
+            cache[key] = build_dep_project(out, delete=delete, odd=odd)
         return cache[key]
 
     return build

@@ -2,7 +2,8 @@
 
     python tests/depscenes.py --out DIR [--delete RELPATH] [--odd]
 
-DIR/project/shot.blend (64x36, Cycles, 1 sample, frames 1-3) uses:
+DIR/project/shot.blend (64x36, Cycles, 1 sample, frames 1-3, an orthographic camera looking down
+on emitting surfaces, so each file shows in its own patch of the frame) uses:
   textures/checker.png (relative), DIR/shared/abs.png (absolute), seq/tex_0001..0003.png
   (image sequence), udim/tile.1001/1002.png (UDIM), lib/props.blend (a linked collection whose
   material reads //textures/props.png relative to the LIBRARY), cache/anim.abc (Alembic, on a
@@ -24,6 +25,16 @@ import wave
 from pathlib import Path
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# Where each object stands (x, y, z); seen from above, 8 px a unit, (0, 0) at the frame centre.
+AT = {
+    "Relative": (-3, 1, 0),
+    "Absolute": (-1, 1, 0),
+    "Sequence": (1, 1, 0),
+    "Udim": (3, 1, 0),
+    "Cached": (-1, -1.5, 0),  # its cache moves it 1 unit up the frame by frame 3
+    "Title": (1, -1.5, 0),
+}
+PROP_AT = (-3, -1, 0.5)  # the linked library's plane
 
 
 def png(path: Path, color: tuple[float, float, float], size: int = 8) -> None:
@@ -47,22 +58,35 @@ def wav(path: Path) -> None:
         out.writeframes(b"".join(struct.pack("<h", (i % 40) * 500) for i in range(2000)))
 
 
+def emitting(name: str, image=None, color=(1.0, 1.0, 1.0)):
+    """A material that shows the image's (or a plain color's) pixels unlit: no noise at 1
+    sample, and a missing image is Blender's magenta."""
+    import bpy
+
+    material = bpy.data.materials.new(name)
+    material.use_nodes = True
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    nodes.clear()
+    emit = nodes.new("ShaderNodeEmission")
+    emit.inputs["Color"].default_value = (*color, 1.0)
+    links.new(emit.outputs[0], nodes.new("ShaderNodeOutputMaterial").inputs["Surface"])
+    if image is not None:
+        node = nodes.new("ShaderNodeTexImage")
+        node.image, node.interpolation = image, "Closest"
+        if image.source == "SEQUENCE":
+            node.image_user.frame_duration = 3
+            node.image_user.use_auto_refresh = True
+        links.new(node.outputs[0], emit.inputs["Color"])
+    return material
+
+
 def textured(name: str, image, location) -> None:
     import bpy
 
     bpy.ops.mesh.primitive_plane_add(size=1.5, location=location)
     obj = bpy.context.object
     obj.name = name
-    material = bpy.data.materials.new(name)
-    material.use_nodes = True
-    nodes = material.node_tree.nodes
-    node = nodes.new("ShaderNodeTexImage")
-    node.image = image
-    if image.source == "SEQUENCE":
-        node.image_user.frame_duration = 3
-        node.image_user.use_auto_refresh = True
-    material.node_tree.links.new(node.outputs[0], nodes["Principled BSDF"].inputs[0])
-    obj.data.materials.append(material)
+    obj.data.materials.append(emitting(name, image))
 
 
 def setup_scene(frames: int = 3):
@@ -78,6 +102,7 @@ def setup_scene(frames: int = 3):
     scene.cycles.device = "CPU"
     scene.cycles.samples = 1
     scene.cycles.use_denoising = False
+    scene.view_settings.view_transform = "Standard"
     return scene
 
 
@@ -89,7 +114,7 @@ def build_library(project: Path) -> None:
     image = bpy.data.images.load(str(project / "lib" / "textures" / "props.png"))
     collection = bpy.data.collections.new("Props")
     bpy.context.scene.collection.children.link(collection)
-    textured("Prop", image, (0, 0, 0.5))
+    textured("Prop", image, PROP_AT)
     prop = bpy.context.object
     for c in prop.users_collection:
         c.objects.unlink(prop)
@@ -103,9 +128,14 @@ def build_alembic(project: Path) -> None:
     setup_scene()
     bpy.ops.mesh.primitive_cube_add(size=0.5)
     cube = bpy.context.object
-    for frame, z in ((1, 0.0), (3, 1.0)):
-        cube.location = (0, 0, z)
-        cube.keyframe_insert("location", frame=frame)
+    # The mesh itself moves (a shape key), so the cache, not a transform, carries the motion.
+    cube.shape_key_add(name="Basis")
+    moved = cube.shape_key_add(name="Moved")
+    for point in moved.data:
+        point.co.y += 1.0
+    for frame, value in ((1, 0.0), (3, 1.0)):
+        moved.value = value
+        moved.keyframe_insert("value", frame=frame)
     (project / "cache").mkdir(parents=True, exist_ok=True)
     bpy.ops.wm.alembic_export(filepath=str(project / "cache" / "anim.abc"), start=1, end=3)
 
@@ -125,37 +155,40 @@ def build_shot(project: Path, shared: Path, odd: bool) -> None:
     (project / "fonts").mkdir(exist_ok=True)
     shutil.copy(FONT, project / "fonts" / FONT.name)
 
-    camera = bpy.data.objects.new("Camera", bpy.data.cameras.new("Camera"))
+    lens = bpy.data.cameras.new("Camera")
+    lens.type, lens.ortho_scale = "ORTHO", 8.0  # x -4..4, y -2.25..2.25: 8 px a unit
+    camera = bpy.data.objects.new("Camera", lens)
     scene.collection.objects.link(camera)
-    camera.location, camera.rotation_euler = (0, -6, 3), (1.1, 0, 0)
+    camera.location = (0, 0, 10)
     scene.camera = camera
-    sun = bpy.data.objects.new("Sun", bpy.data.lights.new("Sun", "SUN"))
-    scene.collection.objects.link(sun)
 
     checker = bpy.data.images.load(str(project / "textures" / "checker.png"))
     checker.name = "checker"
-    textured("Relative", checker, (-2, 0, 0))
+    textured("Relative", checker, AT["Relative"])
     absolute = bpy.data.images.load(str(shared / "abs.png"))
     absolute.name = "abs"
-    textured("Absolute", absolute, (0, 0, 0))
+    textured("Absolute", absolute, AT["Absolute"])
     sequence = bpy.data.images.load(str(project / "seq" / "tex_0001.png"))
     sequence.name = "seq"
     sequence.source = "SEQUENCE"
-    textured("Sequence", sequence, (2, 0, 0))
+    textured("Sequence", sequence, AT["Sequence"])
     udim = bpy.data.images.load(str(project / "udim" / "tile.1001.png"))
     udim.name = "udim"
     udim.source = "TILED"
     udim.filepath = str(project / "udim" / "tile.<UDIM>.png")
     udim.tiles.new(tile_number=1002)
-    textured("Udim", udim, (0, 0, 2))
+    textured("Udim", udim, AT["Udim"])
+    for loop in bpy.context.object.data.uv_layers.active.data:
+        loop.uv.x *= 2  # left half tile 1001, right half tile 1002
 
     with bpy.data.libraries.load(str(project / "lib" / "props.blend"), link=True) as (src, dst):
         dst.collections = ["Props"]
     scene.collection.children.link(dst.collections[0])
 
-    bpy.ops.mesh.primitive_cube_add(size=0.5, location=(0, 2, 0))
+    bpy.ops.mesh.primitive_cube_add(size=0.5, location=AT["Cached"])
     cached = bpy.context.object
     cached.name = "Cached"
+    cached.data.materials.append(emitting("Cached", color=(1.0, 0.5, 0.0)))
     modifier = cached.modifiers.new("Cache", "MESH_SEQUENCE_CACHE")
     bpy.ops.cachefile.open(filepath=str(project / "cache" / "anim.abc"))
     modifier.cache_file = bpy.data.cache_files[-1]
@@ -164,7 +197,8 @@ def build_shot(project: Path, shared: Path, odd: bool) -> None:
     font = bpy.data.fonts.load(str(project / "fonts" / FONT.name))
     text = bpy.data.objects.new("Title", bpy.data.curves.new("Title", "FONT"))
     text.data.body, text.data.font = "bb", font
-    text.location = (0, 0, -1.5)
+    text.data.materials.append(emitting("Title"))
+    text.location = AT["Title"]
     scene.collection.objects.link(text)
 
     edit = scene.sequence_editor_create()

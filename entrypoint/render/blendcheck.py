@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+from entrypoint import blendheader
 from entrypoint.errors import BadInput
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -34,7 +35,7 @@ def check_blend_complete(path: Path) -> None:
                 path, lambda: zstandard.ZstdDecompressor().stream_reader(stream)
             )
         elif magic == b"BLENDER":
-            head = magic
+            head = stream.read(blendheader.HEAD_BYTES)
             stream.seek(0, 2)
             stream.seek(max(0, stream.tell() - TAIL))
             tail = stream.read()
@@ -42,6 +43,8 @@ def check_blend_complete(path: Path) -> None:
             return  # not a .blend at all: Blender's own refusal says so
     if not head.startswith(b"BLENDER"):
         return  # a compressed file that holds no .blend: idem
+    if blendheader.big_endian(head):
+        raise BadInput(f"{path.name} {blendheader.BIG_ENDIAN}")
     if not any(tail[-size:].startswith(b"ENDB") for size in END_HEADER_SIZES):
         raise BadInput(
             f"{path.name} ends without Blender's end-of-file block: it is truncated (an "
@@ -53,7 +56,7 @@ def _decompressed_ends(path: Path, open_reader) -> tuple[bytes, bytes]:
     """The first 7 and the last bytes of the decompressed stream."""
     try:
         reader = open_reader()
-        head = reader.read(7)
+        head = reader.read(blendheader.HEAD_BYTES)
         tail = _tail(reader, head)
         if not head:  # zstd yields nothing, without an error, from a cut first frame
             raise ValueError("nothing came out")

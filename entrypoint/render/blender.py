@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from entrypoint.errors import BadInput
+from entrypoint.errors import BadInput, TransientFailure
 from entrypoint.overrides import ROWS, Overrides
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,6 @@ def apply_overrides(overrides: Overrides, folder: Path) -> None:
         value = getattr(overrides, row.name)
         if value is not None and row.name in SETTERS:
             SETTERS[row.name].apply(scene, value)
-    if scene.camera is None:
-        raise BadInput(f"scene {scene.name!r} has no camera: pass --camera NAME or add one")
     scene.render.use_file_extension = True
     scene.render.filepath = str(folder) + "/"
 
@@ -313,7 +311,11 @@ def render_frame(frame: int) -> Path:
     finally:
         scene.render.filepath = base
     if not target.is_file():
-        raise RuntimeError(f"Blender reported success but wrote no file for frame {frame}")
+        # Blender says nothing when it cannot write the file (a full disk among the causes).
+        raise TransientFailure(
+            f"frame {frame}: Blender wrote no file into {target.parent}; nothing was uploaded "
+            "for it. Check the free space of that disk (give the job more disk); the job is retried"
+        )
     return target
 
 

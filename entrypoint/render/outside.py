@@ -141,21 +141,23 @@ def _depth(lib) -> int:
     return depth
 
 
-def find_missing(frames: Sequence[int]) -> list[dict]:
-    """Every outside file the frames need that is not on disk: kind, ID name, path."""
+def find_missing(frames: Sequence[int], folder: Path | None = None) -> list[dict]:
+    """Every outside file the frames need that is not on disk: kind, ID name, path, and
+    layout (the path inside the project `folder`, None outside it: what `status` shows)."""
     import bpy
 
     missing: list[dict] = []
 
+    def add(kind: str, name: str, path: str) -> None:
+        missing.append({"kind": kind, "name": name, "path": path, "layout": _inside(path, folder)})
+
     def need(kind: str, name: str, path: str) -> None:
         if not os.path.isfile(path):
-            missing.append({"kind": kind, "name": name, "path": path})
+            add(kind, name, path)
 
     for lib in bpy.data.libraries:
         if lib.is_missing or not os.path.isfile(_absolute(lib.filepath, lib.parent)):
-            missing.append(
-                {"kind": "library", "name": lib.name, "path": _absolute(lib.filepath, lib.parent)}
-            )
+            add("library", lib.name, _absolute(lib.filepath, lib.parent))
     for image in bpy.data.images:
         if _packed(image) or image.users == 0 or image.source in ("GENERATED", "VIEWER"):
             continue
@@ -254,3 +256,10 @@ def _absolute(path: str, library) -> str:
     if path.startswith("//"):
         path = "//" + path[2:].replace("\\", "/")
     return os.path.normpath(bpy.path.abspath(path, library=library))
+
+
+def _inside(path: str, folder: Path | None) -> str | None:
+    if folder is None:
+        return None
+    relative = os.path.relpath(os.path.normpath(path), os.path.normpath(folder))
+    return None if relative == ".." or relative.startswith("../") else Path(relative).as_posix()

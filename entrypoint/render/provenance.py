@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shutil
 from pathlib import Path
 
 from entrypoint.errors import TransientFailure
@@ -42,6 +43,8 @@ def provenance(settings: RenderSettings, blend: Path) -> Provenance:
         settings.overrides,
         allow_scripts=settings.allow_scripts,
         allow_missing=settings.allow_missing,
+        allow_file_output=settings.allow_file_output,
+        allow_unbaked=settings.allow_unbaked,
     )
     log.info("render fingerprint %s", fingerprint)
     return Provenance(content_id, fingerprint, blender.version())
@@ -53,10 +56,12 @@ def check_frame_file(frame: int, path: Path, extension: str) -> int:
     try:
         check_whole(data, extension)
     except Unreadable as error:
+        free = shutil.disk_usage(path.parent).free  # before the cut file is deleted
         path.unlink(missing_ok=True)
         raise TransientFailure(
             f"frame {frame}: Blender wrote an incomplete {extension} file ({error}, "
-            f"{len(data)} bytes); nothing was uploaded for it. The job is retried; if it "
-            "fails again, check the disk space of the render host"
+            f"{len(data)} bytes) into {path.parent}, whose disk has {free} bytes free; nothing "
+            "was uploaded for it and it was deleted. Give the job more disk (a larger volume "
+            "for its temporary folder, or TMPDIR on a bigger disk); the job is retried"
         ) from None
     return len(data)

@@ -11,12 +11,13 @@ import dataclasses
 import datetime
 import logging
 import shutil
+import signal
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from entrypoint.errors import BadInput, Terminated
+from entrypoint.errors import BadInput, Terminated, disk_full
 from entrypoint.frames import (
     check_frames_per_job,
     check_index,
@@ -27,15 +28,22 @@ from entrypoint.frames import (
     scene_frames,
     slice_count,
 )
-from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, frame_key, manifest_key
+from entrypoint.layout import (
+    FRAMES_DIR,
+    MANIFESTS_DIR,
+    PASSES_DIR,
+    check_output_names,
+    frame_key,
+    manifest_key,
+)
 from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
 from entrypoint.overrides import extension_of, mismatches, requested
-from entrypoint.render import blender, outside
+from entrypoint.render import blender, outside, scenecheck
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.render.project import Project, fetch_project
 from entrypoint.render.provenance import Provenance, check_frame_file, provenance
 from entrypoint.render.stopping import StopSignal
-from entrypoint.render.uploads import FrameUploader
+from entrypoint.render.uploads import FrameUploader, put_passes
 from entrypoint.settings import RenderSettings
 from entrypoint.storage import Location, parse_location, split_file_uri
 
@@ -43,58 +51,71 @@ log = logging.getLogger(__name__)
 
 
 def run_render(settings: RenderSettings) -> None:
+    # Under a file size limit, a write past it then fails with EFBIG instead of killing us.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     output = _check_request(settings)
+    with tempfile.TemporaryDirectory(prefix="blendbatch-render-") as tmp:
+        try:
+            _render_slice(settings, output, Path(tmp))
+        except OSError as error:
+            full = disk_full(error, tmp)
+            if full is None:
+                raise
+            raise full from None
+
+
+def _render_slice(settings: RenderSettings, output: Location, tmp: Path) -> None:
     stop = StopSignal(settings.stop_grace)
     extension = extension_of(settings.overrides.file_format)
-    with tempfile.TemporaryDirectory(prefix="blendbatch-render-") as tmp:
-        # Not overlapped with Blender's start-up: a thread importing boto3 (dlopen of C
-        # extensions) while `import bpy` runs deadlocked on the loader lock vs the GIL.
-        project, done_before = _fetch(settings, output, extension, Path(tmp))
-        check_blend_complete(project.blend)
-        made = provenance(settings, project.blend)
-        blender.open_blend(project.blend, allow_scripts=settings.allow_scripts)
-        meta = blender.select_scene(settings.overrides.scene)
-        frame_rate(meta.fps, meta.fps_base)  # a rate no video plays: refused before any frame
-        remapped = outside.remap(project.manifest, project.folder) if project.manifest else []
-        frames = scene_frames(
-            meta.frame_start,
-            meta.frame_end,
-            meta.frame_step,
-            narrow_start=settings.narrow_start,
-            narrow_end=settings.narrow_end,
-        )
-        _check_total(frames, settings.total_frames)
-        render_dir = Path(tmp) / "render"
-        render_dir.mkdir()
-        effective = _apply(settings, render_dir)
-        meta = blender.active_scene()  # the resolution the frames really have
-        mine = frames_for_index(frames, settings.frames_per_job, settings.index)
-        if not mine:
-            count = slice_count(len(frames), settings.frames_per_job)
-            log.info(
-                "AWS_BATCH_JOB_ARRAY_INDEX=%d is past the last slice: %d frames at %d per job "
-                "give %d slices (0-%d); nothing to render",
-                settings.index,
-                len(frames),
-                settings.frames_per_job,
-                count,
-                count - 1,
-            )
-            return
+    # Not overlapped with Blender's start-up: a thread importing boto3 (dlopen of C
+    # extensions) while `import bpy` runs deadlocked on the loader lock vs the GIL.
+    project, done_before = _fetch(settings, output, extension, tmp)
+    check_blend_complete(project.blend)
+    made = provenance(settings, project.blend)
+    blender.open_blend(project.blend, allow_scripts=settings.allow_scripts)
+    meta = blender.select_scene(settings.overrides.scene)
+    frame_rate(meta.fps, meta.fps_base)  # a rate no video plays: refused before any frame
+    remapped = outside.remap(project.manifest, project.folder) if project.manifest else []
+    frames = scene_frames(
+        meta.frame_start,
+        meta.frame_end,
+        meta.frame_step,
+        narrow_start=settings.narrow_start,
+        narrow_end=settings.narrow_end,
+    )
+    _check_total(frames, settings.total_frames)
+    render_dir = tmp / "render"
+    render_dir.mkdir()
+    effective = _apply(settings, render_dir)
+    found = scenecheck.check_scene(settings, tmp, tmp / PASSES_DIR)
+    meta = blender.active_scene()  # the resolution the frames really have
+    mine = frames_for_index(frames, settings.frames_per_job, settings.index)
+    if not mine:
+        count = slice_count(len(frames), settings.frames_per_job)
         log.info(
-            "slice %d: frames %d-%d (%d frames) of scene %r",
+            "AWS_BATCH_JOB_ARRAY_INDEX=%d is past the last slice: %d frames at %d per job "
+            "give %d slices (0-%d); nothing to render",
             settings.index,
-            mine[0],
-            mine[-1],
-            len(mine),
-            meta.name,
+            len(frames),
+            settings.frames_per_job,
+            count,
+            count - 1,
         )
-        missing = _check_outside(mine, settings.allow_missing)
-        scene = dataclasses.asdict(meta) | {"frames": list(frames)}
-        job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before, made)
-        job.run_record |= {"remapped": remapped, "missing": missing}
-        stop.on_abandon(job.abandon)
-        job.run(stop)
+        return
+    log.info(
+        "slice %d: frames %d-%d (%d frames) of scene %r",
+        settings.index,
+        mine[0],
+        mine[-1],
+        len(mine),
+        meta.name,
+    )
+    missing = _check_outside(mine, settings.allow_missing, project.folder)
+    scene = dataclasses.asdict(meta) | {"frames": list(frames)}
+    job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before, made)
+    job.run_record |= {"remapped": remapped, "missing": missing, **found}
+    stop.on_abandon(job.abandon)
+    job.run(stop)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,9 +144,9 @@ def _fetch(
     return project, DoneBefore(present, output.get_bytes(key) if earlier else None)
 
 
-def _check_outside(frames: list[int], allow_missing: bool) -> list[dict]:
+def _check_outside(frames: list[int], allow_missing: bool, folder: Path) -> list[dict]:
     """Refuse (before any frame) to render with an outside file missing, unless allowed."""
-    missing = outside.find_missing(frames)
+    missing = outside.find_missing(frames, folder)
     lines = [f"  {m['kind']} {m['name']!r}: {m['path']}" for m in missing]
     if missing and not allow_missing:
         raise BadInput(
@@ -147,6 +168,7 @@ def _check_outside(frames: list[int], allow_missing: bool) -> list[dict]:
 def _check_request(settings: RenderSettings) -> Location:
     """Everything that can be judged before downloading the .blend."""
     output = parse_location(settings.output_uri)
+    check_output_names(output.uri)
     split_file_uri(settings.input_uri)
     check_frames_per_job(settings.frames_per_job)
     check_index(settings.index)
@@ -166,7 +188,12 @@ def _apply(settings: RenderSettings, render_dir: Path) -> dict:
             "Blender did not take these overrides: " + "; ".join(problems) + ": pick values the "
             "scene and this Blender support"
         )
-    effective |= {"blender": blender.version(), "allow_scripts": settings.allow_scripts}
+    effective |= {
+        "blender": blender.version(),
+        "allow_scripts": settings.allow_scripts,
+        "allow_file_output": settings.allow_file_output,
+        "allow_unbaked": settings.allow_unbaked,
+    }
     log.info("devices: %s", ", ".join(devices))
     log.info("effective settings: %s", effective)
     return effective
@@ -223,6 +250,7 @@ class SliceJob:
                     raise Terminated(f"terminated before frame {frame}; finished frames are saved")
                 self.uploader.raise_if_failed()
                 with stop.frame_in_flight():
+                    log.info("frame %d: rendering", frame)
                     began = time.monotonic()
                     path = blender.render_frame(frame)
                     seconds = time.monotonic() - began
@@ -255,6 +283,9 @@ class SliceJob:
             "blender": self.made.blender,
             "checked": True,
         }
+        if self.settings.allow_file_output:
+            passes = self.render_dir.parent / PASSES_DIR
+            record["passes"] = put_passes(self.output, passes, frame) if passes.is_dir() else []
         with self.commit_lock:
             self.uploader.submit(path, frame_key(frame, self.extension), record)
 

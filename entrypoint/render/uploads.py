@@ -13,7 +13,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from entrypoint.layout import FRAME_TAGS
+from entrypoint.errors import TransientFailure
+from entrypoint.framecheck import Unreadable, check_whole
+from entrypoint.layout import FRAME_TAGS, pass_key
 from entrypoint.storage import Location
 
 log = logging.getLogger(__name__)
@@ -67,3 +69,27 @@ class FrameUploader:
             except BaseException as error:  # handed to the render loop, which stops
                 log.error("upload of %s failed: %s", key, error)
                 self._error = error
+
+
+def put_passes(output: Location, folder: Path, frame: int) -> list[str]:
+    """Upload what the kept File Output nodes wrote for `frame` under `folder`, then delete it.
+
+    Keys come from the frame and the node's own file names, so a retry writes the same keys.
+    """
+    keys = []
+    for local in sorted(p for p in folder.rglob("*") if p.is_file()):
+        extension = local.suffix.lstrip(".").lower()
+        if extension in ("png", "jpg", "jpeg", "exr"):
+            try:
+                check_whole(local.read_bytes(), extension)
+            except Unreadable as error:
+                local.unlink()
+                raise TransientFailure(
+                    f"frame {frame}: the File Output file {local.name} is incomplete ({error}); "
+                    "nothing was uploaded for it. Check the free disk space; the job is retried"
+                ) from None
+        key = pass_key(frame, local.relative_to(folder).as_posix())
+        output.put_file(local, key)
+        local.unlink()
+        keys.append(key)
+    return keys

@@ -22,7 +22,13 @@ from entrypoint import encode_plan, previews, video
 from entrypoint.errors import BadInput, Terminated, TransientFailure
 from entrypoint.framecheck import FrameProblems, Unreadable, check_extension, image_size
 from entrypoint.frames import parse_frame_name
-from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, manifest_index, preview_names
+from entrypoint.layout import (
+    FRAMES_DIR,
+    MANIFESTS_DIR,
+    check_output_names,
+    manifest_index,
+    preview_names,
+)
 from entrypoint.manifest import (
     SceneRecord,
     check_one_render,
@@ -61,6 +67,7 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     dest = parse_location(settings.output_uri)
     codec = encode_plan.pick_codec(settings.codec)
     name = encode_plan.output_name(settings.name, codec)
+    check_output_names(dest.uri, name)
     encode_plan.quality_args(codec, settings.crf)
     manifests = _read_manifests(source)
     record = scene_record(manifests)

@@ -5,6 +5,8 @@ python blend_variants.py BASE.blend OUT.blend multi
     + camera "SideCam" looking from the side
 python blend_variants.py BASE.blend OUT.blend scripted MARKER_DIR
     + a registered text block and a Python-expression driver that each create a file
+python blend_variants.py BASE.blend OUT.blend no_camera
+    - the camera: a file whose header reads fine and that Blender cannot render
 """
 
 from __future__ import annotations
@@ -44,12 +46,19 @@ def scripted(marker_dir: str) -> None:
     driver.expression = f"__import__('pathlib').Path({marker_dir!r}, 'driver-ran').touch() or 1.0"
 
 
+def no_camera() -> None:
+    import bpy
+
+    for camera in [o for o in bpy.data.objects if o.type == "CAMERA"]:
+        bpy.data.objects.remove(camera)
+
+
 def main(argv: list[str]) -> None:
     import bpy
 
     base, out, kind, *rest = argv
     bpy.ops.wm.open_mainfile(filepath=base, load_ui=False, use_scripts=False)
-    {"multi": multi, "scripted": scripted}[kind](*rest)
+    {"multi": multi, "scripted": scripted, "no_camera": no_camera}[kind](*rest)
     bpy.ops.wm.save_as_mainfile(filepath=out)
 
 

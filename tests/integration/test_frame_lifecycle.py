@@ -2,7 +2,7 @@
 
 import boto3
 
-from infra.template import load_stack
+from submitter.stack.template import load_stack
 from tests.conftest import run_entrypoint
 
 

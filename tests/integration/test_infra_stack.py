@@ -1,6 +1,7 @@
-"""infra/stack.yaml works with the rest of blendbatch: `blendbatch deploy` creates it in moto's
-CloudFormation on loopback, `blendbatch submit` uses the queue and job definition it printed, and
-the recorded jobs, replayed through `python -m entrypoint`, leave the video in the stack's bucket.
+"""The stack template (submitter/stack/) works with the rest of blendbatch: `blendbatch deploy`
+creates it in moto's CloudFormation on loopback, `blendbatch submit` uses the queue and job
+definition it printed, and the recorded jobs, replayed through `python -m entrypoint`, leave the
+video in the stack's bucket.
 """
 
 import ast

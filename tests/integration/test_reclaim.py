@@ -16,7 +16,7 @@ from pathlib import Path
 
 from entrypoint.video import probe
 from tests.conftest import ROOT, run_entrypoint
-from tests.integration.test_s3_faults import png_is_whole
+from tests.integration.render_checks import is_whole
 
 FRAMES, PER_JOB = 20, 5
 
@@ -74,7 +74,7 @@ class FrameWatcher(threading.Thread):
                 except FileNotFoundError:
                     continue
                 self.looks += 1
-                if not png_is_whole(data):
+                if not is_whole(data):
                     self.partial.append(path.name)
             time.sleep(0.02)
 

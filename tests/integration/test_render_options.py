@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import run_entrypoint
 from tests.integration.blend_variants import build_variant
-from tests.integration.render_checks import frame_files, manifest, png_size
+from tests.integration.render_checks import frame_files, manifest, size_of
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_each_override_is_applied_and_read_back(multi_blend, tmp_path):
     assert settings["devices"][0].startswith("CPU")
     assert "devices: CPU" in result.stderr
     assert settings["blender"].startswith("5.0")
-    assert png_size(out / "frames" / "0001.png") == (32, 18)
+    assert size_of(out / "frames" / "0001.png") == (32, 18)
     scene = manifest(out)["scene"]
     assert (scene["fps"], scene["fps_base"], scene["frames"]) == (24, 1.0, [1])
     assert (scene["resolution_x"], scene["resolution_y"], scene["resolution_percent"]) == (
@@ -63,7 +63,7 @@ def test_another_scene_renders_with_its_own_range_rate_and_size(multi_blend, tmp
     # Then its frames 2-3 are PNG images of its size, and the manifest describes Alt
     assert result.returncode == 0, result.stderr
     assert frame_files(out) == ["0002.png", "0003.png"]
-    assert png_size(out / "frames" / "0002.png") == (48, 24)
+    assert size_of(out / "frames" / "0002.png") == (48, 24)
     record = manifest(out)
     assert (record["scene"]["name"], record["scene"]["fps"], record["scene"]["frames"]) == (
         "Alt",

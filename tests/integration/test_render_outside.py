@@ -10,10 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import boto3
@@ -21,6 +19,7 @@ import pytest
 
 from entrypoint.deplayout import Found, plan_layout
 from tests.conftest import ROOT, run_cli
+from tests.integration.render_checks import pixels
 
 BUILDER = Path(__file__).with_name("outside_scene.py")
 FRAMES = ("0001.png", "0002.png", "0003.png")
@@ -125,44 +124,6 @@ def render_from_empty_folder(folder: Path, *args: str) -> subprocess.CompletedPr
 def rename_away(project: dict) -> None:
     for key in ("proj", "elsewhere"):
         project[key].rename(project[key].with_name(project[key].name + "-away"))
-
-
-def pixels(png: bytes) -> tuple[int, int, bytes]:
-    """Decode an 8-bit RGB/RGBA PNG (what Blender writes) to raw rows."""
-    pos, chunks, header = 8, [], None
-    while pos < len(png):
-        (length,) = struct.unpack(">I", png[pos : pos + 4])
-        kind, body = png[pos + 4 : pos + 8], png[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            chunks.append(body)
-        pos += 12 + length
-    width, height, depth, color = header[:4]
-    assert depth == 8 and color in (2, 6), header
-    bpp = 3 if color == 2 else 4
-    raw, stride, rows, prev = zlib.decompress(b"".join(chunks)), width * bpp, [], bytes(width * bpp)
-    for y in range(height):
-        kind, line = (
-            raw[y * (stride + 1)],
-            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
-        )
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
-            if kind == 1:
-                line[x] = (line[x] + a) & 255
-            elif kind == 2:
-                line[x] = (line[x] + b) & 255
-            elif kind == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append(bytes(line))
-        prev = line
-    return width, height, b"".join(rows)
 
 
 def s3_frames(bucket: str, prefix: str) -> dict[str, bytes]:
@@ -285,14 +246,22 @@ def test_an_input_replaced_after_submission_is_exit_2(bucket, project):
     assert "submit again" in done.stderr
 
 
-def test_run_shows_what_a_child_found_missing_on_the_console(project):
+def test_run_stops_on_a_missing_file_and_shows_a_childs_lines_when_allowed(project):
     project["elsewhere"].rename(project["root"] / "gone")
+    args = ("run", "-i", project["shot"], "-o", str(project["root"] / "out"), "-f", "3")
 
-    done = run_cli(
-        "run", "-i", project["shot"], "-o", str(project["root"] / "out"), "-f", "3", "-n", "shot"
-    )
-
+    # The submitter's own check stops the run before any child starts
+    done = run_cli(*args, "-n", "shot")
     assert done.returncode == 2, done.stdout + done.stderr
-    shown = [ln for ln in done.stdout.splitlines() if "render-00000:" in ln]
-    assert any("outside file(s) the frames need are missing" in ln for ln in shown), done.stdout
-    assert any(f"image 'abs.png': {project['elsewhere']}/abs.png" in ln for ln in shown)
+    assert f"{project['elsewhere']}/abs.png" in done.stderr
+    assert "--allow-missing" in done.stderr
+    assert "render-00000" not in done.stdout
+
+    # With --allow-missing the child renders, and what it said about the file is on the console
+    allowed = run_cli(*args, "-n", "allowed", "--allow-missing")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    shown = [ln for ln in allowed.stdout.splitlines() if "render-00000:" in ln]
+    assert any(
+        f"rendering without the missing image 'abs.png': {project['elsewhere']}/abs.png" in ln
+        for ln in shown
+    ), allowed.stdout

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, run_entrypoint
-from tests.integration.render_checks import frame_files, is_complete_png, manifest, stamps
+from tests.integration.render_checks import frame_files, is_whole, manifest, stamps
 
 
 @pytest.fixture(scope="module")
 def slow_blend(make_blend) -> Path:
-    """Frames that take about a second each, so a signal can land mid-slice."""
+    """Frames that take far longer than a signal takes to arrive, so one sent when the child
+    logs that frame 2 is rendering lands while it renders."""
     return make_blend(width=96, height=54, samples=160, end=3)
 
 
@@ -25,24 +27,51 @@ def render_args(blend: Path, out: Path, *extra: str) -> list[str]:
     return ["render", "-i", str(blend), "-o", str(out), "-f", "4", *extra]
 
 
-def start_render(args: list[str], prefix: list[str] | None = None) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_BATCH_JOB_")}
-    return subprocess.Popen(
-        [*(prefix or []), sys.executable, "-m", "entrypoint", *args],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+# What the child logs once a frame is in flight (a SIGTERM from then on lands during that frame).
+RENDERING = r"\bframe {}: rendering$"
 
 
-def wait_for(path: Path, process: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert process.poll() is None, process.communicate()[1]
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.05)
+class StreamedRender:
+    """A render child whose output (Blender's and the log) is read line by line as it streams."""
+
+    def __init__(self, args: list[str], prefix: list[str] | None = None) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_BATCH_JOB_")}
+        self.process = subprocess.Popen(
+            [*(prefix or []), sys.executable, "-m", "entrypoint", *args],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self.ended = False
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self.ended = True
+            self._changed.notify_all()
+
+    def wait_for_line(self, pattern: str, timeout: float = 120) -> None:
+        def seen() -> bool:
+            return any(re.search(pattern, line) for line in self.lines)
+
+        with self._changed:
+            self._changed.wait_for(lambda: seen() or self.ended, timeout)
+            assert seen(), f"never logged {pattern!r}:\n" + "".join(self.lines[-30:])
+
+    def finish(self, timeout: float = 120) -> tuple[int, str]:
+        """Exit code and everything the child printed."""
+        code = self.process.wait(timeout)
+        self._reader.join(timeout)
+        return code, "".join(self.lines)
 
 
 def no_leftovers(out: Path) -> list[str]:
@@ -92,7 +121,7 @@ def test_a_frame_with_another_size_than_recorded_is_rendered_again(make_blend, t
     # Then frame 2 is rendered again (frame 1 is not)
     assert again.returncode == 0, again.stderr
     assert manifest(out)["runs"][-1]["rendered"] == [2]
-    assert is_complete_png(out / "frames" / "0002.png")
+    assert is_whole((out / "frames" / "0002.png").read_bytes())
 
 
 def test_resume_reads_what_is_in_s3(make_blend, bucket, tmp_path):
@@ -118,19 +147,19 @@ def test_resume_reads_what_is_in_s3(make_blend, bucket, tmp_path):
 
 
 def test_sigterm_finishes_the_frame_in_flight_then_exits_143(slow_blend, tmp_path):
-    # Given a slice rendering, its first frame uploaded
+    # Given a slice rendering its second frame
     out = tmp_path / "out"
-    process = start_render(render_args(slow_blend, out))
-    wait_for(out / "frames" / "0001.png", process)
+    child = StreamedRender(render_args(slow_blend, out))
+    child.wait_for_line(RENDERING.format(2))
 
     # When Batch sends SIGTERM while frame 2 renders
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=120)
+    child.process.send_signal(signal.SIGTERM)
+    code, stderr = child.finish()
 
     # Then frame 2 is finished and uploaded, frame 3 never started, exit 143
-    assert process.returncode == 143, stderr
+    assert code == 143, stderr
     assert frame_files(out) == ["0001.png", "0002.png"]
-    assert all(is_complete_png(out / "frames" / n) for n in frame_files(out))
+    assert all(is_whole((out / "frames" / n).read_bytes()) for n in frame_files(out))
     assert no_leftovers(out) == []
     assert manifest(out)["runs"][-1]["outcome"] == "terminated"
 
@@ -145,19 +174,19 @@ def test_sigterm_finishes_the_frame_in_flight_then_exits_143(slow_blend, tmp_pat
 
 
 def test_sigterm_abandons_a_frame_that_overruns_the_grace_period(slow_blend, tmp_path):
-    # Given a slice rendering with no grace for the frame in flight
+    # Given a slice rendering its second frame with no grace for the frame in flight
     out = tmp_path / "out"
-    process = start_render(render_args(slow_blend, out, "--stop-grace", "0"))
-    wait_for(out / "frames" / "0001.png", process)
+    child = StreamedRender(render_args(slow_blend, out, "--stop-grace", "0"))
+    child.wait_for_line(RENDERING.format(2))
 
     # When SIGTERM arrives while frame 2 renders
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=120)
+    child.process.send_signal(signal.SIGTERM)
+    code, stderr = child.finish()
 
     # Then frame 2 is dropped (nothing partial anywhere), frame 1 is kept, exit 143
-    assert process.returncode == 143, stderr
+    assert code == 143, stderr
     assert frame_files(out) == ["0001.png"]
-    assert is_complete_png(out / "frames" / "0001.png")
+    assert is_whole((out / "frames" / "0001.png").read_bytes())
     assert no_leftovers(out) == []
     run = manifest(out)["runs"][-1]
     assert run["rendered"] == [1]
@@ -173,14 +202,15 @@ def test_sigterm_is_handled_when_python_is_pid_1(slow_blend, tmp_path):
     # Given the render running as PID 1 of its own PID namespace, as in the container
     out = tmp_path / "out"
     namespace = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"]
-    process = start_render(render_args(slow_blend, out), prefix=namespace)
-    wait_for(out / "frames" / "0001.png", process)
-    (python_pid,) = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    child = StreamedRender(render_args(slow_blend, out), prefix=namespace)
+    child.wait_for_line(RENDERING.format(2))
+    pid = child.process.pid
+    (python_pid,) = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
 
     # When it gets SIGTERM (PID 1 ignores signals it has no handler for)
     os.kill(int(python_pid), signal.SIGTERM)
-    _, stderr = process.communicate(timeout=120)
+    code, stderr = child.finish()
 
     # Then it stops after the frame in flight with exit 143
-    assert process.returncode == 143, stderr
+    assert code == 143, stderr
     assert frame_files(out) == ["0001.png", "0002.png"]

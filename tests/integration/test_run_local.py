@@ -5,6 +5,7 @@ from fractions import Fraction
 
 from entrypoint.video import probe
 from tests.conftest import run_cli
+from tests.integration.blend_variants import build_variant
 
 
 def test_run_renders_all_slices_in_parallel_and_stitches(make_blend, tmp_path):
@@ -27,13 +28,24 @@ def test_run_renders_all_slices_in_parallel_and_stitches(make_blend, tmp_path):
     assert f"video: {root / 'output.mp4'}" in result.stdout
 
 
-def test_a_failing_child_fails_the_run_and_names_its_log(tmp_path):
-    fake = tmp_path / "broken.blend"
-    fake.write_bytes(b"BLENDER-v300" + b"\0" * 64)
-    result = run_cli("run", "-i", str(fake), "-o", str(tmp_path / "out"), "-f", "1")
-    assert result.returncode == 2
-    assert "error:" in result.stderr
-    assert not (tmp_path / "out" / "render" / "output.mp4").exists()
+def test_a_failing_child_fails_the_run_and_names_its_log(make_blend, tmp_path):
+    # Given a scene without a camera: its header reads fine, so only Blender (a child) can refuse
+    blend = build_variant(make_blend(end=2), tmp_path / "no-camera.blend", "no_camera")
+
+    # When it runs locally, one frame per child
+    result = run_cli("run", "-i", str(blend), "-o", str(tmp_path / "out"), "-f", "1", "-n", "shot")
+
+    # Then both children started and refused it (bad input, exit 2), the run exits 2 naming
+    # each child's log, which holds the child's own message, and nothing was stitched
+    assert result.returncode == 2, result.stdout + result.stderr
+    logs = tmp_path / "out" / "shot" / "logs"
+    for label in ("render-00000", "render-00001"):
+        log = logs / f"{label}.log"
+        assert f"{label} exited 2: scene " in result.stderr
+        assert f"has no camera: pass --camera NAME or add one (log: {log})" in result.stderr
+        assert "has no camera" in log.read_text()
+    assert not (logs / "stitch.log").exists()
+    assert not (tmp_path / "out" / "shot" / "output.mp4").exists()
 
 
 def test_run_passes_frames_overrides_and_stitch_options_to_the_children(make_blend, tmp_path):
@@ -91,5 +103,7 @@ def test_each_childs_exact_command_and_index_are_logged(make_blend, tmp_path):
         words = shlex.split(command)
         assert words[0] == f"AWS_BATCH_JOB_ARRAY_INDEX={index}"
         assert words[2:] == ["-m", "entrypoint", "render", "-i", str(blend.resolve()),
-                             "-o", str(root), "-f", "1", "-t", "2", "--samples", "1",
-                             "--threads", words[-3], "--device", "cpu"]  # fmt: skip
+                             "-o", str(root), "-f", "1", "-t", "2", "--content-id", words[14],
+                             "--samples", "1", "--threads", words[-3],
+                             "--device", "cpu"]  # fmt: skip
+        assert words[14].startswith("sha256:")

@@ -4,8 +4,6 @@ a correct video at 10 % faults, and fails retryably (exit 1, clear message) when
 from __future__ import annotations
 
 import os
-import struct
-import zlib
 from fractions import Fraction
 
 import boto3
@@ -16,25 +14,7 @@ from entrypoint import storage
 from entrypoint.video import probe
 from tests.conftest import run_entrypoint
 from tests.faultproxy import FaultPlan, FaultProxy
-
-
-def png_is_whole(data: bytes) -> bool:
-    """Every chunk's CRC checks and the file ends with IEND."""
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return False
-    at = 8
-    while at < len(data):
-        if at + 12 > len(data):
-            return False
-        length, kind = struct.unpack(">I4s", data[at : at + 8])
-        body = data[at + 8 : at + 8 + length]
-        (crc,) = struct.unpack(">I", data[at + 8 + length : at + 12 + length] or b"\0\0\0\0")
-        if len(body) != length or zlib.crc32(kind + body) != crc:
-            return False
-        at += 12 + length
-        if kind == b"IEND":
-            return at == len(data)
-    return False
+from tests.integration.render_checks import is_whole
 
 
 def pipeline(proxy: FaultProxy, blend_uri: str, out_uri: str, children: int, env: dict):
@@ -72,7 +52,7 @@ def test_one_request_in_ten_failing_still_delivers_everything(moto_endpoint, buc
     s3 = boto3.client("s3")
     for frame in range(1, 7):
         body = s3.get_object(Bucket=bucket, Key=f"renders/shot/frames/{frame:04d}.png")["Body"]
-        assert png_is_whole(body.read()), f"frame {frame} is damaged"
+        assert is_whole(body.read()), f"frame {frame} is damaged"
     video = tmp_path / "output.mp4"
     s3.download_file(bucket, "renders/shot/output.mp4", str(video))
     facts = probe(video)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -13,6 +12,8 @@ import boto3
 
 from entrypoint.fingerprint import render_fingerprint
 from entrypoint.overrides import Overrides
+from submitter import cas
+from submitter.depfind import find_dependencies
 from tests.conftest import ROOT, run_cli, run_entrypoint
 from tests.integration.render_checks import frame_files, manifest
 from tests.stitch_kit import render_output, write_local, write_s3
@@ -169,8 +170,11 @@ def test_submit_says_what_it_replaces_and_fresh_empties_only_frames_and_manifest
 ):
     # Given an S3 output holding 3 frames of another render and 2 of this one, and other files
     blend = make_blend(end=5)
-    content = "sha256:" + hashlib.sha256(blend.read_bytes()).hexdigest()
-    mine = render_fingerprint(content, Overrides(), allow_scripts=False, allow_missing=False)
+    # (what the pixels come from: the hash of the manifest of the .blend and its outside files)
+    project = cas.prepare(blend, find_dependencies(blend), allow_missing=False, say=print)
+    mine = render_fingerprint(
+        project.content_id, Overrides(), allow_scripts=False, allow_missing=False
+    )
     marks = {1: "0" * 32, 2: "0" * 32, 3: "0" * 32, 4: mine, 5: mine}
     write_s3(bucket, "renders/shot", render_output([1, 2, 3, 4, 5], fingerprints=marks))
     s3 = boto3.client("s3")

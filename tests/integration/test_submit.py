@@ -150,7 +150,7 @@ def test_a_refused_stitch_names_the_submitted_render_and_how_to_cancel_it(
     result = run_cli(*submit_args(bucket, batch_queue, "--stitch-queue", "no-such-queue"))
 
     # Then the message names the render job that exists and the command to cancel it
-    assert result.returncode != 0
+    assert result.returncode == 2, result.stderr
     assert "was submitted but the stitch job was not" in result.stderr
     render_id = result.stderr.split("the render job ")[1].split()[0]
     assert f"blendbatch cancel {render_id}" in result.stderr

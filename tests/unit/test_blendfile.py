@@ -11,7 +11,6 @@ import zstandard
 
 from entrypoint.errors import BadInput
 from submitter.blendfile import (
-    PREFIX_BYTES,
     BlendFileError,
     BlendInfo,
     SceneInfo,
@@ -123,7 +122,8 @@ def whole_file(layout: str) -> bytes:
     )
 
 
-LAYOUTS = ["legacy4le", "legacy8le", "legacy4be", "legacy8be", "v1"]
+# Big-endian files are refused (Blender 5.0 cannot open them): tests/unit/test_submit_limits.py.
+LAYOUTS = ["legacy4le", "legacy8le", "v1"]
 V1_REND = rend("v1", 1, 10, "Scene")
 
 
@@ -135,11 +135,9 @@ V1_REND = rend("v1", 1, 10, "Scene")
     [
         ("legacy4le", 4, True, "2.93"),
         ("legacy8le", 8, True, "2.93"),
-        ("legacy4be", 4, False, "2.93"),
-        ("legacy8be", 8, False, "2.93"),
         ("v1", 8, True, "5.0"),
     ],
-    ids=["4-byte-little", "8-byte-little", "4-byte-big", "8-byte-big", "blender-5.0"],
+    ids=["4-byte-little", "8-byte-little", "blender-5.0"],
 )
 def test_prefix_gives_header_facts_and_the_rend_scenes(
     layout, pointer_size, little_endian, version
@@ -375,7 +373,3 @@ def test_pick_scene_from_a_prefix_says_only_the_active_scene_is_known():
 
     with pytest.raises(BlendFileError, match="only the saved-active scene is known"):
         pick_scene(info, "Other")
-
-
-def test_prefix_size_is_128_kib():
-    assert PREFIX_BYTES == 131072

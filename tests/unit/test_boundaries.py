@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("entrypoint", "submitter", "infra")
+PACKAGES = ("entrypoint", "submitter")
 # Outside systems a plan must not reach. ffmpeg-python is allowed: pure modules compile
 # ffmpeg command lines with it and never run them.
 OUTSIDE = ("bpy", "boto3", "botocore", "s3transfer", "subprocess")

@@ -57,3 +57,14 @@ def test_the_content_id_of_a_file_is_its_sha256(tmp_path):
     path.write_bytes(b"abc")
     expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert file_content_id(path) == f"sha256:{expected}"
+
+
+def test_the_scene_check_opt_ins_change_it():
+    plain = render_fingerprint(CONTENT, BASE, allow_scripts=False, allow_missing=False)
+    outputs = render_fingerprint(
+        CONTENT, BASE, allow_scripts=False, allow_missing=False, allow_file_output=True
+    )
+    unbaked = render_fingerprint(
+        CONTENT, BASE, allow_scripts=False, allow_missing=False, allow_unbaked=True
+    )
+    assert len({plain, outputs, unbaked}) == 3

@@ -1,4 +1,4 @@
-"""The job definition `blendbatch register` sends (and infra describes), as data."""
+"""The job definition `blendbatch register` sends (and the stack template describes), as data."""
 
 import pytest
 

@@ -313,3 +313,9 @@ def test_submit_and_run_count_frames_as_the_child_will(info, step, frames, count
 def test_a_dry_run_without_the_blend_needs_the_frames():
     with pytest.raises(BadInput, match="pass --frames A-B"):
         plan.count_frames(None, None, None, None)
+
+
+def test_the_scene_check_opt_ins_reach_the_render_command():
+    command = plan.render_command(render_plan(allow_file_output=True, allow_unbaked=True))
+    assert command[-2:] == ["--allow-file-output", "--allow-unbaked"]
+    assert "--allow-unbaked" not in plan.render_command(render_plan())

@@ -74,3 +74,52 @@ def test_the_command_word_tells_a_render_from_a_stitch():
     stitch_with_t = stitch(container={"command": ["stitch", "-i", "x", "-o", "x", "-t", "4"]})
     assert progress.render_id_of(waiting_render) == "r-1"
     assert progress.render_id_of(stitch_with_t) == "r-1"
+
+
+def slice_manifest(*runs: dict) -> dict:
+    return {"format": 3, "runs": list(runs)}
+
+
+ABS = {"kind": "image", "name": "abs", "written": "/mnt/tex/abs.png", "layout": "_abs/mnt/abs.png"}
+GONE = {
+    "kind": "image",
+    "name": "gone",
+    "path": "/tmp/w/project/tex/gone.png",
+    "layout": "tex/gone.png",
+}
+
+
+def test_status_shows_what_the_children_remapped_and_rendered_without():
+    # Two slices that each remapped the same texture; one found a file missing (allowed)
+    manifests = [
+        slice_manifest({"remapped": [ABS], "missing": [GONE]}),
+        slice_manifest({"remapped": [ABS], "missing": []}),
+    ]
+    report = progress.report(render("SUCCEEDED"), stitch("SUCCEEDED"), 48, [], manifests)
+    assert "  outside files: 1 remapped; 1 missing (allowed): tex/gone.png (image 'gone')" in (
+        report.lines
+    )
+
+
+def test_only_each_slices_latest_run_counts_and_a_path_outside_the_project_is_shown_whole():
+    earlier = {"remapped": [], "missing": [GONE]}
+    outside = {"kind": "font", "name": "Title", "path": "/usr/x.ttf", "layout": None}
+    manifests = [slice_manifest(earlier, {"remapped": [], "missing": [outside]})]
+    assert progress.outside_lines(manifests) == [
+        "  outside files: 0 remapped; 1 missing (allowed): /usr/x.ttf (font 'Title')"
+    ]
+
+
+def test_nothing_missing_says_so_and_no_record_shows_no_line():
+    assert progress.outside_lines([slice_manifest({"remapped": [ABS], "missing": []})]) == [
+        "  outside files: 1 remapped; none missing"
+    ]
+    assert progress.outside_lines([slice_manifest({"attempt": 1}), {"runs": "junk"}, {}]) == []
+
+
+def test_many_missing_files_are_named_up_to_ten_and_counted():
+    missing = [GONE | {"layout": f"tex/{n:02d}.png", "name": str(n)} for n in range(12)]
+    (line,) = progress.outside_lines([slice_manifest({"remapped": [], "missing": missing})])
+    assert line.count(".png") == 10
+    assert line.endswith("tex/09.png (image '9') and 2 more")
+    assert "12 missing (allowed)" in line

@@ -1,4 +1,5 @@
-"""What infra/stack.yaml promises, read from the template itself (no AWS, no emulator).
+"""What the stack template (submitter/stack/stack.yaml) promises, read from the template itself
+(no AWS, no emulator).
 
 The emulator ignores some of these properties (public access block, lifecycle rules, ECR scan
 settings), so this file is where they are checked.
@@ -8,8 +9,8 @@ import json
 
 import pytest
 
-from infra.template import load_stack
 from submitter import deploy
+from submitter.stack.template import load_stack
 
 STACK = load_stack()
 RESOURCES = STACK["Resources"]

@@ -1,17 +1,17 @@
 """The stack's job definition and `blendbatch register`'s are the same thing (jobdef.py).
 
-Checked two ways: the committed template is exactly what `python -m infra.generate` writes, and
-the template's JobDefinition, resolved as CloudFormation would for given parameters, equals the
-RegisterJobDefinition request jobdef.py builds for the same values.
+Checked two ways: the committed template is exactly what `python -m submitter.stack.generate`
+writes, and the template's JobDefinition, resolved as CloudFormation would for given parameters,
+equals the RegisterJobDefinition request jobdef.py builds for the same values.
 """
 
 import re
 
 import pytest
 
-from infra import generate
-from infra.template import STACK, load_stack
 from submitter import jobdef
+from submitter.stack import generate
+from submitter.stack.template import STACK, load_stack
 
 RESOURCE_IDS = {"LogGroup": "/aws/batch/shots", "AWS::StackName": "shots"}
 ATTRIBUTES = {
@@ -62,7 +62,8 @@ def with_string_scalars(request):
 
 def test_the_committed_template_is_what_the_generator_writes():
     current = STACK.read_text()
-    assert generate.render(current) == current, "run `python -m infra.generate` and commit"
+    wanted = generate.render(current)
+    assert wanted == current, "run `python -m submitter.stack.generate` and commit"
 
 
 @pytest.mark.parametrize(

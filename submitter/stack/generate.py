@@ -1,10 +1,10 @@
-"""Write the stack's JobDefinition resource from submitter/jobdef.py: `python -m infra.generate`.
+"""Write the stack's JobDefinition from submitter/jobdef.py: `python -m submitter.stack.generate`.
 
 The job definition has one source of truth, `jobdef.job_definition`. This module renders it with
 placeholder values, turns each placeholder into the stack parameter or resource that supplies it
 (`!Ref Vcpus`, `!GetAtt JobRole.Arn` ...), makes the GPU requirement conditional on `HasGpu`,
-and replaces the block between the BEGIN/END markers of infra/stack.yaml. A test fails when the
-committed template differs from what this writes.
+and replaces the block between the BEGIN/END markers of stack.yaml (next to this file). A test
+fails when the committed template differs from what this writes.
 
 Pure: imports no bpy, boto3 or ffmpeg (PyYAML only).
 """
@@ -15,11 +15,12 @@ import sys
 
 import yaml
 
-from infra.template import STACK
 from submitter import jobdef
+from submitter.stack.template import STACK
 
 BEGIN = (
-    "  # BEGIN JobDefinition: generated from submitter/jobdef.py by `python -m infra.generate`\n"
+    "  # BEGIN JobDefinition: generated from submitter/jobdef.py"
+    " by `python -m submitter.stack.generate`\n"
 )
 END = "  # END JobDefinition\n"
 # Placeholder -> what supplies it in the stack. Numbers are placeholders too: jobdef renders
@@ -104,7 +105,7 @@ def _check_every_placeholder_resolved(tree) -> None:
     if unused or leftover:
         raise SystemExit(
             f"jobdef.py changed shape: placeholders {unused} no longer found, {leftover} left "
-            "inside other values; update SUPPLIERS in infra/generate.py"
+            "inside other values; update SUPPLIERS in submitter/stack/generate.py"
         )
 
 
@@ -132,7 +133,10 @@ def main() -> int:
     generated = render(current)
     if "--check" in sys.argv[1:]:
         if generated != current:
-            print(f"{STACK} is out of date: run `python -m infra.generate`", file=sys.stderr)
+            print(
+                f"{STACK} is out of date: run `python -m submitter.stack.generate`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     STACK.write_text(generated)

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import yaml
 
-STACK = Path(__file__).resolve().parent / "stack.yaml"
+from submitter.stack.shipped import TEMPLATE_NAME, template_text
+
+# The file itself, for the generator that rewrites it; readers use `load_stack()`.
+STACK = Path(__file__).resolve().parent / TEMPLATE_NAME
 
 
 class _Loader(yaml.SafeLoader):
@@ -38,5 +41,6 @@ def load(text: str) -> dict:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader with CloudFormation tags
 
 
-def load_stack(path: Path = STACK) -> dict:
-    return load(path.read_text())
+def load_stack() -> dict:
+    """The template shipped with the installed package, parsed."""
+    return load(template_text())

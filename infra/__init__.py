@@ -1,1 +1,0 @@
-"""The CloudFormation stack of blendbatch (stack.yaml) and the tools that keep it true."""
