@@ -27,6 +27,7 @@ class Codec:
     pix_fmt: str
     default_crf: int | None
     extra: tuple[tuple[str, str], ...] = ()
+    max_rate: Fraction = Fraction(240_000)  # frames per second its container keeps apart
 
 
 CODECS = {
@@ -46,7 +47,16 @@ CODECS = {
         # ProRes 422 HQ is an intra-frame mastering codec: no CRF, quality by profile.
         Codec("prores", "prores_ks", ".mov", "yuv422p10le", None, (("profile:v", "3"),)),
         # VP9 is constant-quality only with -b:v 0; row-mt uses the cores on small frames.
-        Codec("vp9", "libvpx-vp9", ".webm", "yuv420p", 31, (("b:v", "0"), ("row-mt", "1"))),
+        # WebM timestamps are milliseconds: above 1000 fps frames collide (measured).
+        Codec(
+            "vp9",
+            "libvpx-vp9",
+            ".webm",
+            "yuv420p",
+            31,
+            (("b:v", "0"), ("row-mt", "1")),
+            Fraction(1000),
+        ),
     )
 }
 # Image-pipe demuxers: they split a byte stream into frames by parsing the images themselves.
@@ -91,6 +101,17 @@ def quality_args(codec: Codec, crf: int | None) -> dict[str, int]:
     if not 0 <= crf <= top:
         raise BadInput(f"--crf {crf} is outside 0-{top} for {codec.name}: lower is better quality")
     return {"crf": crf}
+
+
+def check_rate(codec: Codec, rate: Fraction, fps: object, fps_base: object) -> None:
+    """Refuse a frame rate this codec's container cannot keep (frames would collide)."""
+    if rate > codec.max_rate:
+        others = ", ".join(c.name for c in CODECS.values() if rate <= c.max_rate)
+        raise BadInput(
+            f"the scene's frame rate (fps {fps} / fps_base {fps_base}) is {float(rate):g} frames "
+            f"per second: {codec.name} plays at most {codec.max_rate}; pass --codec "
+            f"{others.split(', ')[0]} ({others} can), or lower the scene's Frame Rate"
+        )
 
 
 def rate_arg(rate: Fraction) -> str:

@@ -1,7 +1,9 @@
 """Is a rendered frame file whole, and how big is it? Plus the report of the bad ones.
 
 Pure: imports no bpy, boto3 or ffmpeg. ffmpeg silently drops a truncated or corrupt PNG
-from a sequence, so stitch checks each file itself before feeding it to the encoder.
+from a sequence (the video then shows its neighbour twice), so stitch checks each file
+itself before feeding it to the encoder: a PNG's chunks and checksums, and its image data
+inflated to the exact length its header implies; a JPEG's segments through EOI.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
     if not data.startswith(PNG_SIGNATURE):
         raise Unreadable("not a PNG")
     # Walk the chunks: each is length, type, body, CRC; a whole file ends exactly after IEND.
-    pos, size = len(PNG_SIGNATURE), None
+    pos, header, image = len(PNG_SIGNATURE), None, []
     while pos + 12 <= len(data):
         (length,) = struct.unpack_from(">I", data, pos)
         kind = data[pos + 4 : pos + 8]
@@ -72,30 +74,124 @@ def _png_size(data: bytes) -> tuple[int, int]:
         (crc,) = struct.unpack_from(">I", data, end)
         if zlib.crc32(data[pos + 4 : end]) != crc:
             raise Unreadable("corrupt")
-        if kind == b"IHDR":
-            size = struct.unpack_from(">II", data, pos + 8)
-        if kind == b"IEND":
-            if size is None:
+        if kind == b"IHDR" and length == 13:
+            header = struct.unpack_from(">IIBBBBB", data, pos + 8)
+        elif kind == b"IDAT":
+            image.append(memoryview(data)[pos + 8 : end])
+        elif kind == b"IEND":
+            if header is None or not image:
                 raise Unreadable("corrupt")
-            return size
+            _check_png_pixels(header, image)
+            return header[0], header[1]
         pos = end + 4
     raise Unreadable("truncated")
 
 
+# PNG colour type -> samples per pixel (gray, RGB, palette, gray+alpha, RGBA) and allowed depths.
+PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+PNG_DEPTHS = {0: {1, 2, 4, 8, 16}, 2: {8, 16}, 3: {1, 2, 4, 8}, 4: {8, 16}, 6: {8, 16}}
+# Adam7 passes: (first column, first row, column step, row step).
+ADAM7 = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
+INFLATE_CHUNK = 1 << 20
+
+
+def png_data_length(width: int, height: int, depth: int, colour: int, interlace: int) -> int:
+    """Bytes the IDAT stream inflates to: per row a filter byte and the packed pixels, per
+    Adam7 pass for an interlaced image (an empty pass has no rows)."""
+    if colour not in PNG_SAMPLES or depth not in PNG_DEPTHS[colour] or interlace not in (0, 1):
+        raise Unreadable("corrupt")
+    bits = PNG_SAMPLES[colour] * depth
+    passes = ADAM7 if interlace else ((0, 0, 1, 1),)
+    total = 0
+    for x0, y0, dx, dy in passes:
+        columns, rows = -(-(width - x0) // dx), -(-(height - y0) // dy)
+        if columns > 0 and rows > 0:
+            total += rows * (1 + -(-(columns * bits) // 8))
+    return total
+
+
+def _check_png_pixels(header: tuple[int, ...], image: list[memoryview]) -> None:
+    """Inflate the image data (chunk by chunk, never all of it at once): it must be one whole
+    zlib stream (its checksum is checked) of exactly the length the header implies, with a
+    valid filter type on every row. ffmpeg drops a frame that fails this without a word."""
+    width, height, depth, colour, _, _, interlace = header
+    if width == 0 or height == 0:
+        raise Unreadable("corrupt")
+    expected = png_data_length(width, height, depth, colour, interlace)
+    stride = 0 if interlace else 1 + -(-(width * PNG_SAMPLES[colour] * depth) // 8)
+    inflater, got = zlib.decompressobj(), 0
+    try:
+        for piece in (*image, b""):  # b"": what zlib still holds after the last piece
+            out = inflater.decompress(piece, INFLATE_CHUNK)
+            while out:
+                if stride and max(out[(-got) % stride :: stride], default=0) > 4:
+                    raise Unreadable("corrupt image data (a row filter type is not 0-4)")
+                got += len(out)
+                if got > expected:
+                    raise Unreadable(f"corrupt image data (more than {expected} bytes)")
+                out = inflater.decompress(inflater.unconsumed_tail, INFLATE_CHUNK)
+    except zlib.error:
+        raise Unreadable("corrupt image data (it does not inflate)") from None
+    if not inflater.eof:
+        raise Unreadable("corrupt image data (the compressed stream is cut short)")
+    if got != expected:
+        raise Unreadable(f"corrupt image data ({got} bytes, not {expected})")
+
+
 def _jpeg_size(data: bytes) -> tuple[int, int]:
+    """Walk the segments through EOI: SOF gives the size; after each SOS, the entropy-coded
+    data runs to the next marker that is neither a stuffed 0xFF00 nor a restart marker."""
     if not data.startswith(b"\xff\xd8"):
         raise Unreadable("not a JPEG")
     if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
         raise Unreadable("truncated")
-    pos = 2
-    while pos + 9 <= len(data) and data[pos] == 0xFF:
+    pos, size, scanned = 2, None, False
+    while pos + 2 <= len(data):
+        if data[pos] != 0xFF:
+            raise Unreadable("corrupt")
         marker = data[pos + 1]
+        if marker == 0xFF:  # fill bytes before a marker
+            pos += 1
+            continue
+        if marker == 0xD9:
+            if size is None or not scanned:
+                raise Unreadable("corrupt")
+            return size
+        if pos + 4 > len(data):
+            break
         (length,) = struct.unpack_from(">H", data, pos + 2)
-        if marker in JPEG_SOF:
+        if length < 2 or pos + 2 + length > len(data):
+            raise Unreadable("corrupt")
+        if marker in JPEG_SOF and length >= 7:
             height, width = struct.unpack_from(">HH", data, pos + 5)
-            return width, height
+            size = (width, height)
         pos += 2 + length
-    raise Unreadable("corrupt")
+        if marker == 0xDA:
+            if size is None:
+                raise Unreadable("corrupt")
+            scanned = True
+            pos = _after_entropy_data(data, pos)
+    raise Unreadable("truncated")
+
+
+def _after_entropy_data(data: bytes, pos: int) -> int:
+    while True:
+        pos = data.find(b"\xff", pos)
+        if pos < 0 or pos + 1 >= len(data):
+            raise Unreadable("truncated")
+        following = data[pos + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7:
+            pos += 2
+            continue
+        return pos
 
 
 def check_extension(extension: str) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 
 from entrypoint.errors import BadInput
 
@@ -112,3 +113,38 @@ def format_ranges(frames: list[int] | tuple[int, ...]) -> str:
         parts.append(str(ordered[i]) if i == j else f"{ordered[i]}-{ordered[j]}")
         i = j + 1
     return ", ".join(parts)
+
+
+# The rates every codec we encode with plays back (measured, docs/design.md); WebM's
+# millisecond timestamps hold VP9 to 1000 fps (encode_plan.Codec.max_rate).
+MIN_RATE, MAX_RATE = Fraction(1, 10_000), Fraction(240_000)
+
+
+def frame_rate(fps: object, fps_base: object) -> Fraction:
+    """The scene's exact frame rate `fps / fps_base`; bad input if no video can play at it.
+
+    Blender keeps `fps_base` as a 32-bit float (1.001 is 1.00100004673): the base is the
+    fraction with the smallest denominator (up to 10**7) within a float32's precision, so
+    24 / 1.001 is 24000/1001 and 24 / 1e-5 is 2400000, never a division by 0.
+    """
+    try:
+        base = Fraction(float(fps_base))
+        rate = Fraction(int(fps)) / _simplest(base) if base > 0 else None
+    except (TypeError, ValueError, OverflowError):
+        rate = None
+    if rate is None or not MIN_RATE <= rate <= MAX_RATE:
+        said = "not a number" if rate is None else f"{float(rate):g} frames per second"
+        raise BadInput(
+            f"the scene's frame rate (fps {fps} / fps_base {fps_base}) is {said}: a video plays "
+            f"{MIN_RATE} to {MAX_RATE} frames per second; set Frame Rate (and Base) in the "
+            "scene's Output Properties to a rate in that range and render again"
+        )
+    return rate
+
+
+def _simplest(value: Fraction) -> Fraction:
+    for bound in (10**4, 10**5, 10**6, 10**7):
+        near = value.limit_denominator(bound)
+        if near > 0 and abs(near - value) <= value * Fraction(1, 10**6):
+            return near
+    return value

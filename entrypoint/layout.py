@@ -28,6 +28,13 @@ def manifest_key(index: int) -> str:
     return f"{MANIFESTS_DIR}/slice-{index:05d}.json"
 
 
+def manifest_index(name: str) -> int | None:
+    """The slice index of a manifest file name (`slice-00003.json` -> 3), None if not one."""
+    digits = name.removeprefix("slice-").removesuffix(".json")
+    ok = name.startswith("slice-") and name.endswith(".json") and digits.isdigit()
+    return int(digits) if ok and digits.isascii() else None
+
+
 def job_record_key(render_job_id: str) -> str:
     return f"{JOBS_DIR}/{render_job_id}.json"
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from entrypoint.errors import BadInput
 from entrypoint.fingerprint import short
-from entrypoint.frames import format_ranges
+from entrypoint.frames import format_ranges, frame_rate
 
 # 3: frame records carry fingerprint, blender, checked, written; the top level the fingerprint
 # and content id.
@@ -32,7 +32,7 @@ class SceneRecord:
     @property
     def rate(self) -> Fraction:
         """Exact frame rate: 24 fps with base 1.001 is 24000/1001, not 23.976."""
-        return Fraction(self.fps) / Fraction(self.fps_base).limit_denominator(10000)
+        return frame_rate(self.fps, self.fps_base)
 
 
 def slice_manifest(
@@ -103,19 +103,62 @@ def _record_of(manifest: dict) -> SceneRecord:
         ) from None
 
 
-def previous_runs(raw: bytes | None) -> tuple[list[dict], list[dict]]:
-    """(frame records, run records) an earlier attempt of this slice left, oldest first.
+def unreadable_reason(raw: bytes) -> str | None:
+    """Why these bytes are not a slice manifest (`empty`, `not JSON`, ...), or None if they are.
+
+    A manifest is JSON of an object with the scene stitch needs.
+    """
+    if not raw.strip():
+        return "empty"
+    try:
+        manifest = json.loads(raw)
+    except ValueError:  # UnicodeDecodeError included
+        return "not JSON, or cut short"
+    if not isinstance(manifest, dict):
+        return f"JSON {type(manifest).__name__}, not a manifest object"
+    try:
+        _record_of(manifest)
+    except BadInput:
+        return "not a blendbatch render manifest (no scene, frames, fps or extension)"
+    return None
+
+
+def read_manifest(raw: bytes, uri: str, index: int | None) -> dict:
+    """A slice manifest from its bytes; bad input naming it and the fix if it is not one."""
+    reason = unreadable_reason(raw)
+    if reason is not None:
+        raise unreadable(uri, index, reason)
+    return json.loads(raw)
+
+
+def unreadable(uri: str, index: int | None, reason: str) -> BadInput:
+    child = f"slice {index}" if index is not None else "its slice"
+    return BadInput(
+        f"the render manifest {uri} is unreadable ({reason}): delete it, or re-run the render "
+        f"child of {child} (AWS_BATCH_JOB_ARRAY_INDEX={index if index is not None else 'N'}), "
+        "which renders its frames again and rewrites it"
+    )
+
+
+def previous_runs(raw: bytes | None) -> tuple[list[dict], list[dict], str | None]:
+    """(frame records, run records, why unreadable) an earlier attempt of this slice left.
 
     Each attempt keeps what the ones before it did, so the manifest tells how many times
-    every frame was rendered, by which attempt on which host.
+    every frame was rendered, by which attempt on which host. Records of an unreadable
+    manifest cannot vouch for anything: none are kept, and the reason is returned.
     """
     if raw is None:
-        return [], []
-    try:
-        earlier = json.loads(raw)
-        return list(earlier.get("rendered", [])), list(earlier.get("runs", []))
-    except (ValueError, AttributeError, TypeError):
-        return [], []
+        return [], [], None
+    reason = unreadable_reason(raw)
+    if reason is not None:
+        return [], [], reason
+    earlier = json.loads(raw)
+    rendered, runs = earlier.get("rendered"), earlier.get("runs")
+    return (
+        [r for r in rendered if isinstance(r, dict)] if isinstance(rendered, list) else [],
+        [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else [],
+        None,
+    )
 
 
 def latest_records(manifests: list[dict]) -> dict[int, dict]:

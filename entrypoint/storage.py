@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import secrets
 import shutil
 import time
 import urllib.parse
@@ -54,22 +55,60 @@ class LocalDir:
             return {}
         return {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
 
+    def links(self, rel_dir: str) -> set[str]:
+        """Names in `rel_dir` that are symbolic links: nothing of ours is one, so they are
+        neither read nor kept (a link could show or receive a file outside the output)."""
+        folder = self.root / _check_relative(rel_dir)
+        if not folder.is_dir():
+            return set()
+        return {p.name for p in folder.iterdir() if p.is_symlink()}
+
     def put_file(self, local: Path, rel: str, tags: dict[str, str] | None = None) -> None:
         """Tags are an S3 notion; a folder has nowhere to keep them."""
-        dest = self.root / _check_relative(rel)
-        with _local_errors(dest):
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
-            shutil.copyfile(local, partial)
-            os.replace(partial, dest)
+
+        def copy(sink) -> None:
+            with local.open("rb") as source:
+                shutil.copyfileobj(source, sink, 1 << 20)
+
+        self._put(rel, copy)
 
     def put_bytes(self, data: bytes, rel: str) -> None:
+        self._put(rel, lambda sink: sink.write(data))
+
+    def _put(self, rel: str, write) -> None:
+        """Write into a partial file of our own, then rename it over the final name.
+
+        The partial is created exclusively under a random name: a link or another attempt's
+        file already there (two containers of one slice are both PID 1) is never written
+        through or shared. The rename replaces a link at the final name, never its target.
+        """
         dest = self.root / _check_relative(rel)
-        with _local_errors(dest):
+        with _local_errors(dest, writing=True):
+            self._refuse_links_below(dest.parent)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
-            partial.write_bytes(data)
-            os.replace(partial, dest)
+            self._refuse_links_below(dest.parent)
+            partial, fd = _create_partial(dest)
+            try:
+                with os.fdopen(fd, "wb") as sink:
+                    write(sink)
+                    sink.flush()
+                    os.fsync(sink.fileno())
+                os.replace(partial, dest)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(partial)
+                raise
+
+    def _refuse_links_below(self, folder: Path) -> None:
+        """The output's own folders are never links: a write there would land elsewhere."""
+        below = folder.relative_to(self.root).parts
+        for depth in range(1, len(below) + 1):
+            path = self.root.joinpath(*below[:depth])
+            if path.is_symlink():
+                raise BadInput(
+                    f"{path} is a symbolic link: blendbatch never writes through links in the "
+                    "output; delete the link (or pick another output folder)"
+                )
 
     def get_file(self, rel: str, local: Path) -> None:
         source = self.root / _check_relative(rel)
@@ -124,6 +163,10 @@ class S3Prefix:
                 for item in page.get("Contents", []):
                     found[item["Key"][len(prefix) :]] = int(item["Size"])
         return found
+
+    def links(self, rel_dir: str) -> set[str]:
+        """S3 has no links."""
+        return set()
 
     def put_file(self, local: Path, rel: str, tags: dict[str, str] | None = None) -> None:
         extra = {"Tagging": urllib.parse.urlencode(tags)} if tags else None
@@ -295,11 +338,29 @@ def _child_error(problem: awserrors.Problem, uri: str) -> BadInput | TransientFa
     return TransientFailure(f"S3 error on {uri}: {code}: {problem.message}; retry the job")
 
 
+def _create_partial(dest: Path) -> tuple[Path, int]:
+    """A new, empty partial file next to `dest`, opened for writing; never an existing name."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for attempt in range(8):
+        partial = dest.with_name(f".{dest.name}.{secrets.token_hex(8)}.partial")
+        try:
+            return partial, os.open(partial, flags, 0o644)
+        except FileExistsError:
+            if attempt == 7:
+                raise
+    raise AssertionError("unreachable")
+
+
 @contextlib.contextmanager
-def _local_errors(path: Path) -> Iterator[None]:
+def _local_errors(path: Path, *, writing: bool = False) -> Iterator[None]:
     try:
         yield
     except FileNotFoundError:
+        if writing:  # our own partial or its folder vanished under us: another attempt, --fresh
+            raise TransientFailure(
+                f"writing {path}: the file being written vanished (another attempt or a "
+                "cleanup removed it); retry the job"
+            ) from None
         raise BadInput(f"{path} does not exist: check the path") from None
     except (PermissionError, IsADirectoryError, NotADirectoryError) as error:
         raise BadInput(

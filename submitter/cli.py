@@ -276,8 +276,9 @@ def run(
 ) -> None:
     """Run the whole pipeline on this machine, no AWS: children in parallel, then stitch."""
     from submitter import pipeline
-    from submitter.local import run_local
+    from submitter.local import check_request, run_local
 
+    check_request(output_dir, name, workers)
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = blendfile.read_blend_file(input_path)

@@ -33,6 +33,29 @@ class ChildResult:
     log: Path
 
 
+def check_request(output: Path, name: str, workers: int) -> None:
+    """Refuse, before anything is created, what `run_local` could not do: an output that is
+    not (and cannot become) a folder, or a worker count below 0 (0 means one per core)."""
+    if workers < 0:
+        raise BadInput(
+            f"--workers {workers}: give how many children run at a time (1 or more), "
+            "or 0 for one per core"
+        )
+    target = output / name
+    existing = target
+    while not (existing.exists() or existing.is_symlink()) and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise BadInput(
+            f"-o {output}: {existing} is not a folder: pick a folder "
+            "(it is created if it does not exist)"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise BadInput(
+            f"-o {output}: cannot create {target} in {existing}: pick a folder you can write to"
+        )
+
+
 def run_local(
     render: plan.RenderPlan,
     workers: int,

@@ -22,6 +22,7 @@ from entrypoint.frames import (
     check_frames_per_job,
     check_index,
     check_narrowing,
+    frame_rate,
     frames_for_index,
     parse_frame_name,
     scene_frames,
@@ -73,6 +74,7 @@ def _render_slice(settings: RenderSettings, output: Location, tmp: Path) -> None
     made = provenance(settings, project.blend)
     blender.open_blend(project.blend, allow_scripts=settings.allow_scripts)
     meta = blender.select_scene(settings.overrides.scene)
+    frame_rate(meta.fps, meta.fps_base)  # a rate no video plays: refused before any frame
     remapped = outside.remap(project.manifest, project.folder) if project.manifest else []
     frames = scene_frames(
         meta.frame_start,
@@ -131,12 +133,14 @@ def _fetch(
         settings.input_uri, settings.deps_uri, workdir, input_etag=settings.input_etag
     )
     present = {}
+    linked = output.links(FRAMES_DIR)  # not ours: rendered again, the link replaced
     for name, size in output.list_dir(FRAMES_DIR).items():
         frame = parse_frame_name(name)
-        if frame is not None and name.endswith("." + extension):
+        if frame is not None and name.endswith("." + extension) and name not in linked:
             present[frame] = size
     key = manifest_key(settings.index)
-    earlier = key.rpartition("/")[2] in output.list_dir(MANIFESTS_DIR)
+    name = key.rpartition("/")[2]
+    earlier = name in output.list_dir(MANIFESTS_DIR) and name not in output.links(MANIFESTS_DIR)
     return project, DoneBefore(present, output.get_bytes(key) if earlier else None)
 
 
@@ -205,7 +209,14 @@ class SliceJob:
         self.made: Provenance = made
         self.effective, self.render_dir, self.present = effective, render_dir, before.present
         self.extension = extension_of(effective["file_format"])
-        self.rendered, runs = previous_runs(before.manifest)
+        self.rendered, runs, unreadable = previous_runs(before.manifest)
+        if unreadable:
+            log.warning(
+                "the slice's earlier manifest %s is unreadable (%s): its records cannot be "
+                "trusted; rendering the slice's frames again",
+                output.child_uri(manifest_key(settings.index)),
+                unreadable,
+            )
         self.run_record = {
             "attempt": settings.attempt,
             "host": settings.host,

@@ -8,7 +8,6 @@ expected frames: bad input is refused before anything is written.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import tempfile
@@ -23,8 +22,20 @@ from entrypoint import encode_plan, previews, video
 from entrypoint.errors import BadInput, Terminated, TransientFailure
 from entrypoint.framecheck import FrameProblems, Unreadable, check_extension, image_size
 from entrypoint.frames import parse_frame_name
-from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, check_output_names, preview_names
-from entrypoint.manifest import SceneRecord, check_one_render, scene_record
+from entrypoint.layout import (
+    FRAMES_DIR,
+    MANIFESTS_DIR,
+    check_output_names,
+    manifest_index,
+    preview_names,
+)
+from entrypoint.manifest import (
+    SceneRecord,
+    check_one_render,
+    read_manifest,
+    scene_record,
+    unreadable,
+)
 from entrypoint.settings import StitchSettings
 from entrypoint.storage import Location, parse_location
 
@@ -60,6 +71,7 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     encode_plan.quality_args(codec, settings.crf)
     manifests = _read_manifests(source)
     record = scene_record(manifests)
+    encode_plan.check_rate(codec, record.rate, record.fps, record.fps_base)
     check_one_render(manifests, record.frames)
     refusal = check_extension(record.extension)
     if refusal:
@@ -121,22 +133,32 @@ def _read_manifests(source: Location) -> list[dict]:
             f"no render manifest in {source.child_uri(MANIFESTS_DIR)}: run the render job "
             "into this output first, or check -i"
         )
-    return [json.loads(source.get_bytes(f"{MANIFESTS_DIR}/{n}")) for n in names]
+    linked = source.links(MANIFESTS_DIR)
+    manifests = []
+    for name in names:
+        rel, index = f"{MANIFESTS_DIR}/{name}", manifest_index(name)
+        if name in linked:
+            raise unreadable(source.child_uri(rel), index, "a symbolic link")
+        manifests.append(read_manifest(source.get_bytes(rel), source.child_uri(rel), index))
+    return manifests
 
 
 def _locate_frames(
     source: Location, record: SceneRecord
 ) -> tuple[dict[int, tuple[str, int]], FrameProblems]:
-    """Frame number -> (file name, size) from one listing (any padding); missing and 0-byte."""
+    """Frame number -> (file name, size) from one listing (any padding); missing, 0-byte and
+    linked (a link in the output shows a file from elsewhere: never read)."""
     found: dict[int, tuple[str, int]] = {}
     for file_name, size in sorted(source.list_dir(FRAMES_DIR).items()):
         number = parse_frame_name(file_name)
         if number is not None and file_name.endswith("." + record.extension):
             found.setdefault(number, (file_name, size))
+    linked = source.links(FRAMES_DIR)
     missing = tuple(f for f in record.frames if f not in found)
-    empty = tuple((f, "0-byte") for f in record.frames if found.get(f, ("", 1))[1] == 0)
-    names = {f: found[f] for f in record.frames if f in found and found[f][1] > 0}
-    return names, FrameProblems(missing, empty)
+    bad = {f: "0-byte" for f in record.frames if found.get(f, ("", 1))[1] == 0}
+    bad |= {f: "a symbolic link" for f in record.frames if f in found and found[f][0] in linked}
+    names = {f: found[f] for f in record.frames if f in found and f not in bad}
+    return names, FrameProblems(missing, tuple(sorted(bad.items())))
 
 
 def _refusal(source: Location, problems: FrameProblems) -> BadInput:

@@ -1,5 +1,7 @@
 """The frame list of a scene and the slice each array child renders."""
 
+from fractions import Fraction
+
 import pytest
 
 from entrypoint.errors import BadInput
@@ -117,3 +119,59 @@ def test_missing_frames_are_reported_as_ranges():
     assert format_ranges([40, 12, 13, 14]) == "12-14, 40"
     assert format_ranges([5]) == "5"
     assert format_ranges([]) == ""
+
+
+def test_manifest_index_reads_only_slice_manifest_names():
+    from entrypoint.layout import manifest_index
+
+    assert manifest_index("slice-00003.json") == 3
+    assert manifest_index("slice-12345.json") == 12345
+    assert manifest_index("notes.json") is None
+    assert manifest_index("slice-.json") is None
+    assert manifest_index("slice-٣.json") is None  # an Arabic-Indic digit
+
+
+F32_1001 = 1.0010000467300415  # 1.001 as Blender keeps it (a 32-bit float)
+F32_1E5 = 9.999999747378752e-06  # 1e-5, Blender's smallest fps_base
+
+
+@pytest.mark.parametrize(
+    ("fps", "fps_base", "rate"),
+    [
+        (24, F32_1001, Fraction(24000, 1001)),
+        (60, F32_1001, Fraction(60000, 1001)),
+        (1, F32_1E5, Fraction(100_000)),
+        (2, F32_1E5, Fraction(200_000)),
+        (1, 10_000.0, Fraction(1, 10_000)),
+        (25, 1.0, Fraction(25)),
+    ],
+)
+def test_frame_rate_is_exact(fps, fps_base, rate):
+    from entrypoint.frames import frame_rate
+
+    assert frame_rate(fps, fps_base) == rate
+
+
+@pytest.mark.parametrize(
+    ("fps", "fps_base", "said"),
+    [
+        (24, F32_1E5, "is 2.4e+06 frames per second"),
+        (0, 1.0, "is 0 frames per second"),
+        (-24, 1.0, "is -24 frames per second"),
+        (24, 0.0, "is not a number"),
+        (24, -1.0, "is not a number"),
+        (24, float("nan"), "is not a number"),
+        (24, float("inf"), "is not a number"),
+        (1, 1_000_000.0, "is 1e-06 frames per second"),
+    ],
+)
+def test_frame_rate_no_video_plays_is_bad_input(fps, fps_base, said):
+    from entrypoint.frames import frame_rate
+
+    with pytest.raises(BadInput) as caught:
+        frame_rate(fps, fps_base)
+    assert str(caught.value) == (
+        f"the scene's frame rate (fps {fps} / fps_base {fps_base}) {said}: a video plays "
+        "1/10000 to 240000 frames per second; set Frame Rate (and Base) in the scene's Output "
+        "Properties to a rate in that range and render again"
+    )

@@ -11,6 +11,7 @@ from entrypoint.manifest import (
     frames_to_render,
     latest_records,
     previous_runs,
+    read_manifest,
     scene_record,
     slice_manifest,
 )
@@ -147,10 +148,36 @@ def test_earlier_attempts_are_kept():
     earlier = manifest()
     earlier["rendered"] = [{"frame": 1, "attempt": 1}]
     earlier["runs"] = [{"attempt": 1, "outcome": "terminated"}]
-    rendered, runs = previous_runs(json.dumps(earlier).encode())
+    rendered, runs, unreadable = previous_runs(json.dumps(earlier).encode())
+    assert unreadable is None
     assert rendered == [{"frame": 1, "attempt": 1}]
     assert runs == [{"attempt": 1, "outcome": "terminated"}]
 
 
 def test_no_earlier_manifest_means_no_history():
-    assert previous_runs(None) == ([], [])
+    assert previous_runs(None) == ([], [], None)
+
+
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (b"", "empty"),
+        (b"  \n", "empty"),
+        (b'{"scene": {"na', "not JSON, or cut short"),
+        (b"\xff\xfe", "not JSON, or cut short"),
+        (b"[]", "JSON list, not a manifest object"),
+        (b'{"name": "x"}', "not a blendbatch render manifest (no scene, frames, fps or extension)"),
+    ],
+)
+def test_an_unreadable_earlier_manifest_vouches_for_nothing(raw, reason):
+    assert previous_runs(raw) == ([], [], reason)
+
+
+def test_unreadable_manifest_names_the_key_and_the_fix():
+    with pytest.raises(BadInput) as caught:
+        read_manifest(b"", "s3://b/shot/manifests/slice-00007.json", 7)
+    assert str(caught.value) == (
+        "the render manifest s3://b/shot/manifests/slice-00007.json is unreadable (empty): "
+        "delete it, or re-run the render child of slice 7 (AWS_BATCH_JOB_ARRAY_INDEX=7), "
+        "which renders its frames again and rewrites it"
+    )

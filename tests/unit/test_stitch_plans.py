@@ -42,7 +42,8 @@ def test_broken_pngs_say_why(data, why):
 
 def test_a_jpeg_gives_its_size_and_a_cut_one_is_truncated():
     sof = b"\xff\xc0\x00\x11\x08" + (36).to_bytes(2, "big") + (64).to_bytes(2, "big") + b"\0" * 10
-    jpeg = b"\xff\xd8" + b"\xff\xe0\x00\x04\0\0" + sof + b"\xff\xd9"
+    sos = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" + b"\x12\xff\x00\x34\xff\xd0\x56"
+    jpeg = b"\xff\xd8" + b"\xff\xe0\x00\x04\0\0" + sof + sos + b"\xff\xd9"
     assert image_size(jpeg, "jpg") == (64, 36)
     with pytest.raises(Unreadable, match="truncated"):
         image_size(jpeg[:-2], "jpg")
