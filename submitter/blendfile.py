@@ -11,28 +11,17 @@ a render on a laptop. Two depths:
 
 from __future__ import annotations
 
-import io
 import re
 import struct
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import zstandard
-
 from entrypoint import blendheader
-from entrypoint.errors import BadInput
+from submitter.blendbytes import BlendFileError, decompress
 from submitter.sdna import Sdna, SdnaError, parse_sdna
 
 PREFIX_BYTES = 128 * 1024
-# The most a whole .blend may decompress to: beyond it, a file is refused rather than held in
-# memory (a render child with the default 8 GiB could not open it either).
-MAX_DECOMPRESSED_BYTES = 8 << 30
-_INFLATE_CHUNK = 1 << 20
-
-GZIP_MAGIC = b"\x1f\x8b"
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _LEGACY_HEADER = re.compile(rb"BLENDER([_-])([vV])(\d{3})")
 # Blender 5.0: "BLENDER" + header size "17" + pointer + file format "01" + endian + 4-digit version.
 _HEADER_V1 = re.compile(rb"BLENDER17([_-])01([vV])(\d{4})")
@@ -43,10 +32,6 @@ _KNOWN_MAGICS = {
     b"\x7fELF": "a program?",
 }
 _SCENE_CODE = b"SC\0\0"
-
-
-class BlendFileError(BadInput):
-    """The bytes are not a .blend this reader can plan from; the message says what and the fix."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +92,7 @@ def read_blend_info(data: bytes, *, complete: bool) -> BlendInfo:
     A prefix yields names, start and end (step/fps/fps_base None); the whole file adds those from
     the Scene blocks at the offsets its own SDNA gives.
     """
-    compression, raw = _decompress(data, complete=complete)
+    compression, raw = decompress(data, limit=None if complete else PREFIX_BYTES)
     header = _parse_header(raw, compression)
     rend_scenes, scene_blocks, sdna = _scan(raw, header, complete=complete)
     if not rend_scenes:
@@ -124,7 +109,7 @@ def read_blend_info(data: bytes, *, complete: bool) -> BlendInfo:
 
 def read_blend_data(data: bytes) -> BlendData:
     """Every block of a whole .blend (decompressed), with the SDNA that describes them."""
-    compression, raw = _decompress(data, complete=True)
+    compression, raw = decompress(data, limit=None)
     header = _parse_header(raw, compression)
     blocks, sdna = [], None
     for block in _blocks(raw, header):
@@ -163,84 +148,6 @@ def pick_scene(info: BlendInfo, name: str | None) -> SceneInfo:
     if info.scenes[0].step is None:
         hint = " (from the start of the file only the saved-active scene is known)"
     raise BlendFileError(f"no scene named {name!r}; the file has {known}{hint}")
-
-
-def _decompress(data: bytes, *, complete: bool) -> tuple[str, bytes]:
-    """(compression, the bytes inside), bounded: a prefix read needs `PREFIX_BYTES` of .blend
-    at most, a whole read is refused beyond `MAX_DECOMPRESSED_BYTES`. A few KB of zstd can
-    declare gigabytes of zeros; neither decoder ever holds more than what the reader needs."""
-    if data.startswith(GZIP_MAGIC):
-        kind, decoder = "gzip", zlib.decompressobj(zlib.MAX_WBITS | 16)
-        errors: tuple[type[Exception], ...] = (zlib.error,)
-        pending = data
-
-        def read(size: int) -> bytes:
-            nonlocal pending
-            if decoder.eof:
-                return b""
-            piece = decoder.decompress(pending, size)
-            pending = decoder.unconsumed_tail
-            return piece
-
-    elif data.startswith(ZSTD_MAGIC):
-        # zstd .blend files are a series of independent frames (plus a skippable seek-table
-        # frame at the end), hence read_across_frames. A prefix cut mid-stream still yields
-        # the whole blocks before the cut.
-        kind = "zstd"
-        reader = zstandard.ZstdDecompressor().stream_reader(
-            io.BytesIO(data), read_across_frames=True
-        )
-        read = reader.read
-        errors = (zstandard.ZstdError,)
-    else:
-        return "none", data
-    limit = MAX_DECOMPRESSED_BYTES if complete else PREFIX_BYTES
-    try:
-        raw, more = _inflate(read, limit)
-    except errors as error:
-        raise BlendFileError(
-            f"starts like {kind} data but does not decompress ({error}): the file is damaged; "
-            "re-save it from Blender or upload it again"
-        ) from None
-    if more and complete:
-        raise BlendFileError(
-            f"{len(data)} bytes of {kind} data decompress to more than {_size(limit)}, more "
-            "than a .blend this reader plans from: it is damaged or not a .blend; re-save it "
-            "from Blender"
-        )
-    if not raw:  # zstd decodes whole blocks only: a cut inside the first one yields nothing
-        raise BlendFileError(
-            f"{len(data)} bytes of {kind} data decompress to nothing: the file is truncated, or "
-            "the prefix read was too short"
-        )
-    if complete and kind == "gzip" and not more and not decoder.eof:
-        raise BlendFileError(
-            f"the gzip stream ends early after {len(data)} bytes: the file is truncated; "
-            "upload it again"
-        )
-    return kind, raw
-
-
-def _inflate(read: Callable[[int], bytes], limit: int) -> tuple[bytes, bool]:
-    """(at most `limit` bytes from `read`, whether more would follow). Stops at once when the
-    first bytes are no .blend header: nothing else would be read from them."""
-    pieces: list[bytes] = []
-    total = 0
-    while total < limit:
-        piece = read(min(_INFLATE_CHUNK, limit - total))
-        if not piece:
-            return b"".join(pieces), False
-        pieces.append(piece)
-        total += len(piece)
-        if len(pieces) == 1 and len(piece) >= 7 and not piece.startswith(b"BLENDER"):
-            return piece, False
-    return b"".join(pieces), bool(read(1))
-
-
-def _size(count: int) -> str:
-    if count >= 1 << 30 and count % (1 << 30) == 0:
-        return f"{count >> 30} GiB"
-    return f"{count >> 20} MiB"
 
 
 def _parse_header(raw: bytes, compression: str) -> _Header:

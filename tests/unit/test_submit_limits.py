@@ -14,7 +14,7 @@ from entrypoint import layout
 from entrypoint.errors import BadInput
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.storage import S3Prefix, parse_location, split_file_uri
-from submitter import blendfile, plan
+from submitter import blendbytes, blendfile, plan
 
 
 def render_plan(**changes) -> plan.RenderPlan:
@@ -235,7 +235,7 @@ def test_a_prefix_read_of_a_zstd_bomb_inflates_no_more_than_the_prefix():
 
 
 def test_a_whole_read_beyond_the_cap_is_refused_without_inflating_it(monkeypatch):
-    monkeypatch.setattr(blendfile, "MAX_DECOMPRESSED_BYTES", 16 << 20)
+    monkeypatch.setattr(blendbytes, "MAX_DECOMPRESSED_BYTES", 16 << 20)
     with pytest.raises(BadInput) as refused:
         blendfile.read_blend_data(BOMB)
     assert str(refused.value) == (
@@ -250,7 +250,7 @@ def test_a_gzip_bomb_is_bounded_too(monkeypatch):
 
     compressor = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
     bomb = compressor.compress(b"BLENDER17-01v0500" + bytes(64 << 20)) + compressor.flush()
-    monkeypatch.setattr(blendfile, "MAX_DECOMPRESSED_BYTES", 8 << 20)
+    monkeypatch.setattr(blendbytes, "MAX_DECOMPRESSED_BYTES", 8 << 20)
     with pytest.raises(BadInput, match="decompress to more than 8 MiB"):
         blendfile.read_blend_info(bomb, complete=True)
     assert peak_bytes(lambda: blendfile.read_blend_info(bomb, complete=False)) < 8 << 20
