@@ -129,6 +129,11 @@ def report(job_id: str) -> progress.Report:
     from submitter import aws, batch
 
     render, stitch = find(job_id)
+    if not progress.image_of(render) and render.get("jobDefinition"):
+        # DescribeJobs names the image a job ran; an emulator may not, its definition does.
+        render.setdefault("container", {})["image"] = batch.definition_image(
+            render["jobDefinition"]
+        )
     frames = progress.frames_uri(render)
     present = aws.count_objects(frames) if frames and frames.startswith("s3://") else None
     failed = []

@@ -57,6 +57,11 @@ def render_id_of(job: dict) -> str:
     return job["jobId"]
 
 
+def image_of(job: dict) -> str | None:
+    """The image a job runs (`repository@sha256:...` when its definition names a digest)."""
+    return job.get("container", {}).get("image")
+
+
 def frames_uri(render_job: dict) -> str | None:
     root = command_option(render_job, "-o")
     return f"{root.rstrip('/')}/{FRAMES_DIR}/" if root else None
@@ -67,6 +72,8 @@ def report(
 ) -> Report:
     planned = int(command_option(render, "-t") or 0)
     lines = [f"render {render['jobId']} ({render['jobName']}): {_render_status(render)}"]
+    if image_of(render):
+        lines.append(f"  image {image_of(render)}")
     if frames_present is not None and planned:
         shown = min(frames_present, planned)
         filled = BAR_WIDTH * shown // planned

@@ -74,3 +74,11 @@ def test_the_command_word_tells_a_render_from_a_stitch():
     stitch_with_t = stitch(container={"command": ["stitch", "-i", "x", "-o", "x", "-t", "4"]})
     assert progress.render_id_of(waiting_render) == "r-1"
     assert progress.render_id_of(stitch_with_t) == "r-1"
+
+
+def test_the_image_a_render_ran_is_shown_by_its_digest():
+    image = "1234.dkr.ecr.eu-west-1.amazonaws.com/blendbatch@sha256:" + "c" * 64
+    job = render("SUCCEEDED")
+    job["container"]["image"] = image
+    report = progress.report(job, stitch("SUCCEEDED"), None, [])
+    assert report.lines[1] == f"  image {image}"
