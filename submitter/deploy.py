@@ -138,15 +138,18 @@ def _update(cf, stack: str, template_body: str, parameters: dict, current: dict)
     """Update with the given parameters, keeping the stack's other values; False if no change."""
     from botocore.exceptions import ClientError
 
-    # A parameter the new template no longer declares (ImageTag before ImageDigest) is dropped.
-    declared = {
-        p["ParameterKey"]
+    # Kept: the current values the new template declares (ImageTag, replaced by ImageDigest, is
+    # dropped) and whose default differs (an omitted parameter takes the template's default).
+    defaults = {
+        p["ParameterKey"]: p.get("DefaultValue")
         for p in cf.get_template_summary(TemplateBody=template_body).get("Parameters", [])
     }
     kept = [
         {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
         for p in current.get("Parameters", [])
-        if p["ParameterKey"] not in parameters and p["ParameterKey"] in declared
+        if p["ParameterKey"] not in parameters
+        and p["ParameterKey"] in defaults
+        and p.get("ParameterValue") != _text(defaults[p["ParameterKey"]])
     ]
     try:
         cf.update_stack(
@@ -160,6 +163,10 @@ def _update(cf, stack: str, template_body: str, parameters: dict, current: dict)
             return False
         raise
     return True
+
+
+def _text(default) -> str | None:
+    return None if default is None else str(default)
 
 
 def _given(parameters: dict[str, str]) -> list[dict]:

@@ -18,7 +18,13 @@ OUTPUTS = [
 
 
 # What the new template declares (GetTemplateSummary).
-SUMMARY = {"Parameters": [{"ParameterKey": "Vcpus"}, {"ParameterKey": "Gpus"}]}
+SUMMARY = {
+    "Parameters": [
+        {"ParameterKey": "Vcpus", "DefaultValue": "4"},
+        {"ParameterKey": "Gpus", "DefaultValue": "1"},
+        {"ParameterKey": "Attempts", "DefaultValue": "3"},
+    ]
+}
 
 
 def stack(status: str, outputs=None) -> dict:
@@ -31,6 +37,8 @@ def stack(status: str, outputs=None) -> dict:
                 "Parameters": [
                     {"ParameterKey": "Vcpus", "ParameterValue": "4"},
                     {"ParameterKey": "Gpus", "ParameterValue": "0"},
+                    # the template's default: omitting it keeps it
+                    {"ParameterKey": "Attempts", "ParameterValue": "3"},
                     # a parameter of an earlier template, which the new one no longer declares
                     {"ParameterKey": "ImageTag", "ParameterValue": "latest"},
                 ],
@@ -78,8 +86,8 @@ def test_an_unchanged_stack_is_left_alone_and_its_outputs_printed(cloudformation
     # When the user deploys with one parameter given
     outputs = deploy.deploy(STACK, "body", {"Vcpus": "8"}, said.append)
 
-    # Then nothing waits, the other parameters keep their values (those the template still
-    # declares: ImageTag is not passed), the outputs are returned
+    # Then nothing waits, the other parameters keep their values (Gpus; Attempts is at the
+    # default, ImageTag no longer declared), the outputs are returned
     assert outputs["JobQueue"] == OUTPUTS[0]["OutputValue"]
     assert said[-1] == "stack shots is already up to date"
 
