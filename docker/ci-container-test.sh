@@ -26,9 +26,9 @@ loud_skip() {
 }
 drop_fresh_store() {  # podman mounts the store's overlay directory itself
     [ -n "${fresh_root:-}" ] && [ -d "$fresh_root" ] || return 0
-    podman --root "$fresh_root" --runroot "$fresh_root.run" rmi -a -f >/dev/null 2>&1 || true
+    podman --root "$fresh_root" --runroot "$fresh_run" rmi -a -f >/dev/null 2>&1 || true
     umount "$fresh_root/overlay" 2>/dev/null || true
-    rm -rf "$fresh_root" "$fresh_root.run"
+    rm -rf "$fresh_root" "$fresh_run"
 }
 cleanup() {
     if [ -n "${registry_pid:-}" ]; then kill "$registry_pid" 2>/dev/null || true; fi
@@ -261,7 +261,8 @@ echo "pushed $pushed; make push printed $ref"
 podman rmi "$pushed" >/dev/null  # the pushed tag; the build's own tag stays for the next run
 # An empty image store stands for a Batch host that has never seen the image.
 fresh_root=$work/fresh-store
-fresh() { with_registry podman --root "$fresh_root" --runroot "$fresh_root.run" "$@"; }
+fresh_run=$(mktemp -d /tmp/bb-run.XXXXXX)  # podman refuses a runroot over 50 characters
+fresh() { with_registry podman --root "$fresh_root" --runroot "$fresh_run" "$@"; }
 fresh pull -q "$ref" >/dev/null || fail "pulling $ref"
 [ "$(fresh image inspect --format '{{.Digest}}' "$ref")" = "${ref#*@}" ] || fail "pulled another digest"
 mkdir -p "$work/digest" && chmod a+rwx "$work/digest"
