@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CI proof that the image builds and runs the command contract, with podman and no Docker daemon:
-# render a slice (exit 0, frames appear), a bad input (exit 2), stitch (output.mp4), and SIGTERM
-# during a render (exit 143, every frames/*.png complete). Re-runnable; removes its containers.
+# render a slice (exit 0, frames appear), a bad input (exit 2), stitch (output.mp4), SIGTERM
+# during a render (exit 143, every frames/*.png complete), and `make push` to a registry on
+# loopback, then a pull and a render BY DIGEST in an empty image store, as a Batch host would.
+# Re-runnable; removes its containers, its registry and its store.
 #
 # Podman is called directly: through its Docker-compatible API (podman < 4.6) `docker run --rm`
 # loses the container's exit code, and the exit codes are what this test is about.
@@ -22,7 +24,15 @@ loud_skip() {
     printf '%s\n\n' "########################################################################"
     exit 0
 }
+drop_fresh_store() {  # podman mounts the store's overlay directory itself
+    [ -n "${fresh_root:-}" ] && [ -d "$fresh_root" ] || return 0
+    podman --root "$fresh_root" --runroot "$fresh_run" rmi -a -f >/dev/null 2>&1 || true
+    umount "$fresh_root/overlay" 2>/dev/null || true
+    rm -rf "$fresh_root" "$fresh_run"
+}
 cleanup() {
+    if [ -n "${registry_pid:-}" ]; then kill "$registry_pid" 2>/dev/null || true; fi
+    drop_fresh_store
     for name in "${containers[@]}"; do podman rm -f --ignore "$name" >/dev/null 2>&1 || true; done
     [ -n "${work:-}" ] && rm -rf "$work"
 }
@@ -33,6 +43,7 @@ need=()
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v docker-registry >/dev/null || need+=(docker-registry)  # the CNCF distribution registry
 if [ ${#need[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || loud_skip "no podman and no apt-get to install it (${need[*]})"
     [ "$(id -u)" = 0 ] || loud_skip "no podman and not root to install it (${need[*]})"
@@ -218,5 +229,57 @@ sys.exit(1 if bad or not frames or len(frames) >= 8 else 0)
 PY
 test_seconds=$((SECONDS - test_start))
 
+# ---- push, then pull and run by digest -----------------------------------------------------------
+say "make push to a registry on 127.0.0.1, then pull BY DIGEST into an empty store and render"
+push_start=$SECONDS
+registry=$work/registry
+mkdir -p "$registry"
+port=$("$host_python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '%s\n' "version: 0.1" "log: {level: error, accesslog: {disabled: true}}" \
+    "storage: {filesystem: {rootdirectory: $registry/data}}" "http: {addr: 127.0.0.1:$port}" \
+    >"$registry/config.yml"
+docker-registry serve "$registry/config.yml" >"$registry/registry.log" 2>&1 &
+registry_pid=$!
+for _ in $(seq 1 50); do
+    "$host_python" -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
+    sleep 0.1
+done
+# Podman speaks TLS to every registry not declared insecure: only this loopback one is.
+printf '[[registry]]\nlocation = "127.0.0.1:%s"\ninsecure = true\n' "$port" >"$registry/registries.conf"
+with_registry() { CONTAINERS_REGISTRIES_CONF=$registry/registries.conf "$@"; }
+with_registry make --no-print-directory push CONTAINER_ENGINE=podman IMAGE="$IMAGE" \
+    REGISTRY="127.0.0.1:$port" REPO=blendbatch >"$work/push.log" 2>&1 ||
+    { tail -n 20 "$work/push.log"; fail "make push to the loopback registry"; }
+grep -q 'not an ECR registry' "$work/push.log" || fail "make push took the ECR branch for 127.0.0.1"
+pushed=$(sed -n 's/^== pushed //p' "$work/push.log")
+ref=$(sed -n 's/^image: //p' "$work/push.log")
+case $ref in
+"127.0.0.1:$port/blendbatch@sha256:"*) ;;
+*) cat "$work/push.log"; fail "make push printed no digest reference ('$ref')" ;;
+esac
+echo "pushed $pushed; make push printed $ref"
+podman rmi "$pushed" >/dev/null  # the pushed tag; the build's own tag stays for the next run
+# An empty image store stands for a Batch host that has never seen the image.
+fresh_root=$work/fresh-store
+fresh_run=$(mktemp -d /tmp/bb-run.XXXXXX)  # podman refuses a runroot over 50 characters
+fresh() { with_registry podman --root "$fresh_root" --runroot "$fresh_run" "$@"; }
+fresh pull -q "$ref" >/dev/null || fail "pulling $ref"
+[ "$(fresh image inspect --format '{{.Digest}}' "$ref")" = "${ref#*@}" ] || fail "pulled another digest"
+mkdir -p "$work/digest" && chmod a+rwx "$work/digest"
+set +e
+fresh run --rm --network=none -e AWS_BATCH_JOB_ARRAY_INDEX=1 -v "$work/in:/in:ro" \
+    -v "$work/digest:/out" "$ref" render -i /in/tiny.blend -o /out -f 2 -t 4 >"$work/digest.log" 2>&1
+rc=$?
+set -e
+expect_rc digest 0
+[ -s "$work/digest/frames/0003.png" ] && [ -s "$work/digest/frames/0004.png" ] ||
+    fail "the image pulled by digest rendered no frames 3-4"
+echo "frames from the image pulled by digest: $(cd "$work/digest/frames" && echo *.png)"
+drop_fresh_store
+kill "$registry_pid" && registry_pid=""
+push_seconds=$((SECONDS - push_start))
+echo "push, pull by digest and render: ${push_seconds} s"
+
 say "container test passed"
-echo "image $IMAGE: $image_size; build ${build_seconds} s; runs ${test_seconds} s; total $((SECONDS - started)) s"
+echo "image $IMAGE: $image_size; build ${build_seconds} s; runs ${test_seconds} s;" \
+    "push and pull by digest ${push_seconds} s; total $((SECONDS - started)) s"

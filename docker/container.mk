@@ -2,6 +2,7 @@
 # Included by the root Makefile. Every variable can be set on the command line:
 #   make image CONTAINER_ENGINE=podman TAG=v1
 #   make push REGION=eu-west-1 REPO=blendbatch
+#   make push REGISTRY=127.0.0.1:5000            (any registry; only ECR calls aws)
 #   make run-slice BLEND=examples/demo.blend OUT=build/c INDEX=0 FRAMES_PER_JOB=12
 
 # docker when a daemon answers, else podman (builds and runs without a daemon).
@@ -12,10 +13,12 @@ TAG ?= $(shell git describe --always --dirty 2>/dev/null || echo latest)
 IMAGE ?= $(REPO):$(TAG)
 # Optional CA bundle for pip's HTTPS behind an intercepting proxy: a build secret, never in a layer.
 CA_BUNDLE ?=
-# ECR: evaluated only by `make push` (deferred), so other targets never call AWS.
+# ECR: evaluated only by `make push` (deferred), so other targets never call AWS; with another
+# REGISTRY, `make push` never calls AWS at all.
 REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),$(shell aws configure get region 2>/dev/null),us-east-1)
 ACCOUNT ?= $(shell aws sts get-caller-identity --query Account --output text 2>/dev/null)
-REGISTRY = $(ACCOUNT).dkr.ecr.$(REGION).amazonaws.com
+REGISTRY ?= $(ACCOUNT).dkr.ecr.$(REGION).amazonaws.com
+PUSH_TAG ?= $(TAG)-$(shell date -u +%Y%m%d%H%M%S)
 # run-slice
 BLEND ?=
 OUT ?= build/container
@@ -41,7 +44,7 @@ RUN_USERNS = $(if $(and $(filter podman,$(CONTAINER_ENGINE)),$(filter-out 0,$(sh
 
 container-help:
 	@echo "make image           - build $(IMAGE) from docker/Dockerfile with $(CONTAINER_ENGINE)"
-	@echo "make push            - push it to ECR ($(REPO) in REGION=$(REGION), created if missing)"
+	@echo "make push            - push it under a new tag to ECR ($(REPO) in REGION), print its digest"
 	@echo "make run-slice BLEND=x.blend OUT=dir INDEX=0 FRAMES_PER_JOB=4 - render one slice in the image"
 	@echo "make container-test  - CI proof: build and run the image with podman, no Docker daemon"
 	@echo "make container-lint  - hadolint docker/Dockerfile"
@@ -59,18 +62,11 @@ image:
 	@echo "== built $(IMAGE): $$($(ENGINE) image inspect --format '{{.Size}}' $(IMAGE) | \
 	  awk '{ printf "%.2f GB", $$1 / 1e9 }')"
 
+# A new tag on every push (the stack's repository refuses to move a tag); the digest it prints
+# is what job definitions run.
 push:
-	@test -n "$(ACCOUNT)" || { echo "error: no AWS account: configure AWS credentials" \
-	  "(aws sts get-caller-identity failed) or pass ACCOUNT=123456789012"; exit 1; }
-	@echo "== pushing $(IMAGE) to $(REGISTRY)/$(REPO):$(TAG)"
-	aws ecr describe-repositories --region $(REGION) --repository-names $(REPO) >/dev/null 2>&1 || \
-	  aws ecr create-repository --region $(REGION) --repository-name $(REPO) \
-	    --image-scanning-configuration scanOnPush=true >/dev/null
-	aws ecr get-login-password --region $(REGION) | \
-	  $(ENGINE) login --username AWS --password-stdin $(REGISTRY)
-	$(ENGINE) tag $(IMAGE) $(REGISTRY)/$(REPO):$(TAG)
-	$(ENGINE) push $(REGISTRY)/$(REPO):$(TAG)
-	@echo "== pushed $(REGISTRY)/$(REPO):$(TAG)"
+	CONTAINER_ENGINE=$(CONTAINER_ENGINE) IMAGE=$(IMAGE) REGISTRY=$(REGISTRY) REPO=$(REPO) \
+	  TAG=$(PUSH_TAG) REGION=$(REGION) docker/push.sh
 
 run-slice:
 	@test -n "$(BLEND)" || { echo "usage: make run-slice BLEND=scene.blend OUT=dir INDEX=0 FRAMES_PER_JOB=4"; exit 2; }

@@ -58,6 +58,14 @@ def register(request: dict) -> dict:
     }
 
 
+def definition_image(definition_arn: str) -> str | None:
+    """The image a job definition revision runs (a revision never changes)."""
+    with aws_errors(f"job definition {definition_arn}"):
+        found = client("batch").describe_job_definitions(jobDefinitions=[definition_arn])
+    definitions = found["jobDefinitions"]
+    return definitions[0].get("containerProperties", {}).get("image") if definitions else None
+
+
 def describe(job_ids: list[str]) -> dict[str, dict]:
     """Job id -> description, in calls of at most 100 ids; unknown ids are absent."""
     batch = client("batch")

@@ -324,7 +324,13 @@ def run(
 @options.with_aws
 def register(
     image: Annotated[
-        str, typer.Option("--image", envvar="BLENDBATCH_IMAGE", help="container image URI")
+        str,
+        typer.Option(
+            "--image",
+            envvar="BLENDBATCH_IMAGE",
+            help="the image by digest, REPOSITORY@sha256:... (`make push` prints it); a tag is "
+            "refused",
+        ),
     ],
     name: Annotated[str, typer.Option("--name", help="job definition name")] = jobdef.DEFAULT_NAME,
     vcpus: Annotated[int, typer.Option("--vcpus", help="vCPUs per child")] = 4,
@@ -389,11 +395,17 @@ def deploy(
     if delete:
         kept = stacks.destroy(stack, say)
         if kept:
-            say(f"kept bucket {kept} (your renders): `aws s3 rb s3://{kept} --force` removes it")
+            say(
+                f"kept bucket {kept} (your renders; it is versioned): to remove it, empty it "
+                f"with the S3 console's Empty button, then `aws s3 rb s3://{kept}`"
+            )
         return
     body = template.read_text() if template else template_text()
     outputs = stacks.deploy(stack, body, stacks.parse_parameters(parameter or []), say)
     typer.echo("\n".join(stacks.env_lines(outputs)))
+    hint = stacks.next_step(outputs, stack)
+    if hint:
+        say(hint)
 
 
 @app.command()

@@ -6,6 +6,7 @@ printed as the environment variables `blendbatch submit` reads.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable
 
@@ -24,11 +25,34 @@ ENV_NAMES = {
 # The stack creates IAM roles with names CloudFormation generates.
 CAPABILITIES = ["CAPABILITY_IAM"]
 NO_CHANGES = "No updates are to be performed"
+# The stack's job definition exists only once the image's digest is given.
+DIGEST_PARAMETER = "ImageDigest"
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def parse_parameters(pairs: list[str]) -> dict[str, str]:
     """`["Vcpus=8", "SubnetIds=subnet-1,subnet-2"]` -> {"Vcpus": "8", ...}."""
-    return plan.parse_pairs(pairs, "-p", example="Vcpus=8")
+    parameters = plan.parse_pairs(pairs, "-p", example="Vcpus=8")
+    digest = parameters.get(DIGEST_PARAMETER)
+    if digest and not DIGEST.fullmatch(digest):
+        raise BadInput(
+            f"-p {DIGEST_PARAMETER}={digest} is not an image digest: pass the sha256:<64 hex> "
+            f"that `make push` prints (only the digest, without the repository and '@')"
+        )
+    return parameters
+
+
+def next_step(outputs: dict[str, str], stack: str) -> str | None:
+    """What to do when the stack has no job definition yet (deployed without an image)."""
+    if "JobDefinition" in outputs:
+        return None
+    host, _, repo = outputs.get("RepositoryUri", "").partition("/")
+    region = host.split(".")[3] if host.count(".") >= 4 else "REGION"
+    return (
+        f"no job definition yet: push the image (`make image push REGION={region} "
+        f"REPO={repo or 'blendbatch'}`), then deploy again with the digest it prints: "
+        f'`make deploy STACK={stack} DEPLOY_ARGS="-p {DIGEST_PARAMETER}=sha256:..."`'
+    )
 
 
 def env_lines(outputs: dict[str, str]) -> list[str]:
@@ -114,10 +138,18 @@ def _update(cf, stack: str, template_body: str, parameters: dict, current: dict)
     """Update with the given parameters, keeping the stack's other values; False if no change."""
     from botocore.exceptions import ClientError
 
+    # Kept: the current values the new template declares (ImageTag, replaced by ImageDigest, is
+    # dropped) and whose default differs (an omitted parameter takes the template's default).
+    defaults = {
+        p["ParameterKey"]: p.get("DefaultValue")
+        for p in cf.get_template_summary(TemplateBody=template_body).get("Parameters", [])
+    }
     kept = [
         {"ParameterKey": p["ParameterKey"], "UsePreviousValue": True}
         for p in current.get("Parameters", [])
         if p["ParameterKey"] not in parameters
+        and p["ParameterKey"] in defaults
+        and p.get("ParameterValue") != _text(defaults[p["ParameterKey"]])
     ]
     try:
         cf.update_stack(
@@ -131,6 +163,10 @@ def _update(cf, stack: str, template_body: str, parameters: dict, current: dict)
             return False
         raise
     return True
+
+
+def _text(default) -> str | None:
+    return None if default is None else str(default)
 
 
 def _given(parameters: dict[str, str]) -> list[dict]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from entrypoint.errors import BadInput
@@ -34,6 +35,9 @@ SPOT_RECLAIM_REASON = "Host EC2*"
 BAD_INPUT_EXIT_CODE = "2"
 MIN_TIMEOUT_SECONDS = 60
 MAX_ATTEMPTS = 10
+# `repository@sha256:<64 hex>`: the image itself. A tag can be moved to another image while a
+# render is queued or retrying, so job definitions never name one.
+DIGEST_REFERENCE = re.compile(r"[^\s@]+@sha256:[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,22 @@ def check_timeout(seconds: int) -> None:
         )
 
 
+def check_image(image: str) -> None:
+    """Refuse an image reference that is not pinned to a digest."""
+    if not image:
+        raise BadInput(
+            "no container image: pass --image REPOSITORY@sha256:DIGEST (`make push` prints it)"
+        )
+    if not DIGEST_REFERENCE.fullmatch(image):
+        raise BadInput(
+            f"--image {image} is not a digest reference: a tag can be moved to another image "
+            "while jobs are queued. Pass REPOSITORY@sha256:DIGEST, the reference `make push` "
+            "prints (or `docker inspect --format '{{index .RepoDigests 0}}' IMAGE`)"
+        )
+
+
 def validate(spec: JobDefinitionSpec) -> None:
-    if not spec.image:
-        raise BadInput("no container image: pass --image URI (e.g. the ECR repository URI)")
+    check_image(spec.image)
     if spec.vcpus < 1:
         raise BadInput(f"vcpus is {spec.vcpus}: use --vcpus 1 or more")
     if spec.memory_mib < 512:

@@ -140,11 +140,17 @@ class Watcher:
         self.began = time.monotonic()
         self.frames_at_start: int | None = None
         self.manifests: dict[str, tuple[str, dict]] = {}  # key -> (etag, manifest)
+        self.image: str | None = None  # of the render's definition, looked up once
 
     def report(self) -> progress.Report:
         from submitter import aws, batch
 
         render, stitch = find(self.job_id)
+        if not progress.image_of(render) and render.get("jobDefinition"):
+            # DescribeJobs names the image a job ran; an emulator may not, its definition does.
+            if self.image is None:
+                self.image = batch.definition_image(render["jobDefinition"])
+            render.setdefault("container", {})["image"] = self.image
         frames = progress.frames_uri(render)
         in_s3 = bool(frames and frames.startswith("s3://"))
         present = aws.count_objects(frames) if in_s3 else None

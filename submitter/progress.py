@@ -83,6 +83,7 @@ class Report:
     failed: tuple[Job, ...] = ()
     report_file: str | None = None
     outside: tuple[str, ...] = ()  # what the children recorded about outside files
+    image: str | None = None  # the image the render ran (`repository@sha256:...`)
 
     @property
     def previews(self) -> tuple[str, str] | None:
@@ -182,6 +183,7 @@ def batch_report(
             for c in sorted(failed, key=lambda c: c["jobId"])
         ),
         outside=tuple(outside_lines(manifests or [])),
+        image=image_of(render),
     )
     return report
 
@@ -217,6 +219,8 @@ def as_json(report: Report) -> dict:
         "poster": previews[0] if previews else None,
         "sheet": previews[1] if previews else None,
         "report": report.report_file,
+        "image": report.image,
+        "outside": list(report.outside),
     }
 
 
@@ -250,6 +254,11 @@ def render_id_of(job: dict) -> str:
     if command[0] == "stitch" and depends:
         return depends[0]["jobId"]
     return job["jobId"]
+
+
+def image_of(job: dict) -> str | None:
+    """The image a job runs (`repository@sha256:...` when its definition names a digest)."""
+    return job.get("container", {}).get("image")
 
 
 def frames_uri(render_job: dict) -> str | None:

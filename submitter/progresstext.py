@@ -69,6 +69,8 @@ def lines(report: Report) -> list[str]:
     render, stitch = report.render, report.stitch
     if render is not None:
         shown.append(f"render {render.id} ({render.name}): {render.detail or render.status}")
+    if report.image:
+        shown.append(f"  image {report.image}")
     shown.append(f"  {progress_line(report)}")
     shown += [f"  failed {child.id}: {child.reason}" for child in report.failed]
     shown += list(report.outside)

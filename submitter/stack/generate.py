@@ -2,9 +2,11 @@
 
 The job definition has one source of truth, `jobdef.job_definition`. This module renders it with
 placeholder values, turns each placeholder into the stack parameter or resource that supplies it
-(`!Ref Vcpus`, `!GetAtt JobRole.Arn` ...), makes the GPU requirement conditional on `HasGpu`,
-and replaces the block between the BEGIN/END markers of stack.yaml (next to this file). A test
-fails when the committed template differs from what this writes.
+(`!Ref Vcpus`, `!GetAtt JobRole.Arn` ...), makes the GPU requirement conditional on `HasGpu`
+and the whole definition on `HasImage` (an image digest was given: the first deploy makes the
+repository, a later one with the pushed image's digest the definition), and replaces the block
+between the BEGIN/END markers of stack.yaml (next to this file). A test fails when the committed
+template differs from what this writes.
 
 Pure: imports no bpy, boto3 or ffmpeg (PyYAML only).
 """
@@ -25,10 +27,12 @@ BEGIN = (
 END = "  # END JobDefinition\n"
 # Placeholder -> what supplies it in the stack. Numbers are placeholders too: jobdef renders
 # vCPUs, memory and GPUs as strings, attempts and the timeout as integers.
-_IMAGE, _ROLE, _LOGS, _NAME = "@image", "@job-role", "@log-group", "@name"
+_ROLE, _LOGS, _NAME = "@job-role", "@log-group", "@name"
+# jobdef accepts only digest references, so the image placeholder is one.
+_IMAGE = "placeholder@sha256:" + "0" * 64
 _VCPUS, _MEMORY, _GPUS, _TIMEOUT, _ATTEMPTS = 1001, 100_002, 1003, 100_004, 9
 SUPPLIERS = {
-    _IMAGE: {"Fn::Sub": "${Repository.RepositoryUri}:${ImageTag}"},
+    _IMAGE: {"Fn::Sub": "${Repository.RepositoryUri}@${ImageDigest}"},
     _ROLE: {"Fn::GetAtt": ["JobRole", "Arn"]},
     _LOGS: {"Ref": "LogGroup"},
     _NAME: {"Fn::Sub": "${AWS::StackName}-job"},
@@ -88,7 +92,12 @@ def if_gpu(with_gpu, without_gpu):
 def resource() -> dict:
     merged = if_gpu(properties(request(_GPUS)), properties(request(0)))
     _check_every_placeholder_resolved(merged)
-    return {"JobDefinition": {"Type": "AWS::Batch::JobDefinition", "Properties": merged}}
+    definition = {
+        "Type": "AWS::Batch::JobDefinition",
+        "Condition": "HasImage",
+        "Properties": merged,
+    }
+    return {"JobDefinition": definition}
 
 
 def _nodes(tree):
@@ -101,7 +110,8 @@ def _nodes(tree):
 def _check_every_placeholder_resolved(tree) -> None:
     nodes = list(_nodes(tree))
     unused = [str(k) for k, supplier in SUPPLIERS.items() if supplier not in nodes]
-    leftover = [n for n in nodes if isinstance(n, str) and "@" in n]
+    texts = [key for key in SUPPLIERS if isinstance(key, str)]
+    leftover = [n for n in nodes if isinstance(n, str) and any(t in n for t in texts)]
     if unused or leftover:
         raise SystemExit(
             f"jobdef.py changed shape: placeholders {unused} no longer found, {leftover} left "

@@ -26,21 +26,54 @@ def exported(stdout: str) -> dict[str, str]:
     return dict(pairs)
 
 
+DIGEST = "sha256:" + "d" * 64
+
+
 @pytest.fixture(scope="module")
-def stack(moto_endpoint) -> dict:
+def first_deploy(moto_endpoint) -> dict:
+    """The first deploy: no image pushed yet, so no digest and no job definition."""
     name = f"bb-{uuid.uuid4().hex[:8]}"
     result = run_cli("deploy", "--stack", name, *EMULATOR_PARAMETERS)
     assert result.returncode == 0, result.stderr
+    return {"name": name, "env": exported(result.stdout), "stderr": result.stderr}
+
+
+@pytest.fixture(scope="module")
+def stack(first_deploy) -> dict:
+    """The same stack deployed again with the digest `make push` printed."""
+    name = first_deploy["name"]
+    result = run_cli("deploy", "--stack", name, "-p", f"ImageDigest={DIGEST}")
+    assert result.returncode == 0, result.stderr
     return {"name": name, "env": exported(result.stdout)}
+
+
+def test_the_first_deploy_makes_the_repository_and_no_job_definition(first_deploy):
+    env = first_deploy["env"]
+    assert env["BLENDBATCH_REPOSITORY"].endswith("/blendbatch")
+    assert "BLENDBATCH_JOB_DEFINITION" not in env
+    assert 'DEPLOY_ARGS="-p ImageDigest=sha256:..."' in first_deploy["stderr"]
+    batch = boto3.client("batch")
+    found = batch.describe_job_definitions(jobDefinitionName=f"{first_deploy['name']}-job")
+    assert found["jobDefinitions"] == []
+
+
+def test_deployed_with_a_digest_the_job_definition_runs_the_repository_at_that_digest(stack):
+    definition = boto3.client("batch").describe_job_definitions(
+        jobDefinitions=[stack["env"]["BLENDBATCH_JOB_DEFINITION"]]
+    )["jobDefinitions"][0]
+    image = definition["containerProperties"]["image"]
+    assert image == f"{stack['env']['BLENDBATCH_REPOSITORY']}@{DIGEST}"
 
 
 def test_deploy_prints_the_stack_resources_submit_needs(stack):
     # Given a deployed stack, its printed variables name the stack's own resources
     env = stack["env"]
     cf = boto3.client("cloudformation")
+    # moto lists a resource left out by its Condition as an entry without ids: skipped here
     resources = {
         r["LogicalResourceId"]: r["PhysicalResourceId"]
         for r in cf.describe_stack_resources(StackName=stack["name"])["StackResources"]
+        if "LogicalResourceId" in r
     }
     assert env["BLENDBATCH_BUCKET"] == resources["Bucket"]
     assert env["BLENDBATCH_QUEUE"] == resources["JobQueue"]
@@ -116,6 +149,8 @@ def test_submit_to_the_stack_and_replay_gives_the_video_in_its_bucket(stack, mak
     by_id = {job["jobId"]: job for job in jobs}
     render, stitch = by_id[render_id], by_id[stitch_id]
     assert render["jobDefinition"] == env["BLENDBATCH_JOB_DEFINITION"]
+    status = run_cli("status", render_id)
+    assert f"  image {env['BLENDBATCH_REPOSITORY']}@{DIGEST}" in status.stdout.splitlines()
     for index in range(render["arrayProperties"]["size"]):
         replayed = run_entrypoint(*render["container"]["command"], index=index)
         assert replayed.returncode == 0, replayed.stderr[-2000:]

@@ -5,9 +5,11 @@ import pytest
 from entrypoint.errors import BadInput
 from submitter import jobdef
 
+IMAGE = "1234.dkr.ecr/blendbatch@sha256:" + "5" * 64
+
 
 def spec(**changes) -> jobdef.JobDefinitionSpec:
-    return jobdef.JobDefinitionSpec(**({"image": "1234.dkr.ecr/blendbatch:5"} | changes))
+    return jobdef.JobDefinitionSpec(**({"image": IMAGE} | changes))
 
 
 def test_the_definition_keeps_the_workshop_command_and_retries_only_what_can_succeed():
@@ -21,7 +23,7 @@ def test_the_definition_keeps_the_workshop_command_and_retries_only_what_can_suc
         "platformCapabilities": ["EC2"],
         "parameters": {"action": "render", "framesPerJob": "10"},
         "containerProperties": {
-            "image": "1234.dkr.ecr/blendbatch:5",
+            "image": IMAGE,
             "command": [
                 "Ref::action",
                 "-i",
@@ -64,7 +66,7 @@ def test_gpus_role_and_a_custom_log_group_are_part_of_the_container():
 def test_the_digest_changes_with_the_content_only():
     same = jobdef.job_definition(spec())["tags"]
     assert jobdef.job_definition(spec())["tags"] == same
-    assert jobdef.job_definition(spec(image="other:1"))["tags"] != same
+    assert jobdef.job_definition(spec(image="other@sha256:" + "1" * 64))["tags"] != same
     assert jobdef.job_definition(spec(attempts=2))["tags"] != same
 
 
@@ -85,7 +87,10 @@ def test_an_active_revision_with_the_same_digest_is_reused_the_newest_first():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"image": ""}, "pass --image URI"),
+        ({"image": ""}, "pass --image REPOSITORY@sha256:DIGEST"),
+        ({"image": "1234.dkr.ecr/blendbatch:5"}, "not a digest reference"),
+        ({"image": "blendbatch@sha256:" + "5" * 63}, "not a digest reference"),
+        ({"image": "blendbatch@sha256:" + "A" * 64}, "not a digest reference"),
         ({"vcpus": 0}, "use --vcpus 1 or more"),
         ({"memory_mib": 100}, "--memory 512 or more"),
         ({"gpus": -1}, "use --gpus 0 or more"),
@@ -93,9 +98,26 @@ def test_an_active_revision_with_the_same_digest_is_reused_the_newest_first():
         ({"attempts": 11}, "AWS Batch allows 1 to 10"),
         ({"timeout_seconds": 59}, "use --timeout 60 or more"),
     ],
-    ids=["no-image", "vcpus", "memory", "gpus", "attempts-0", "attempts-11", "timeout"],
+    ids=[
+        "no-image",
+        "tag",
+        "short-digest",
+        "uppercase-digest",
+        "vcpus",
+        "memory",
+        "gpus",
+        "attempts-0",
+        "attempts-11",
+        "timeout",
+    ],
 )
 def test_a_definition_batch_would_reject_is_refused(changes, message):
     with pytest.raises(BadInput) as caught:
         jobdef.job_definition(spec(**changes))
     assert message in str(caught.value)
+
+
+def test_a_digest_reference_with_a_tag_before_it_is_accepted():
+    # `repo:tag@sha256:...` is what some tools print; the digest alone decides what runs
+    image = "1234.dkr.ecr/blendbatch:v3@sha256:" + "a" * 64
+    assert jobdef.job_definition(spec(image=image))["containerProperties"]["image"] == image

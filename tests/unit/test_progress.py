@@ -125,6 +125,8 @@ def test_the_json_of_a_finished_pipeline():
         "poster": "s3://b/r/shot/output.poster.jpg",
         "sheet": "s3://b/r/shot/output.sheet.jpg",
         "report": None,
+        "image": None,
+        "outside": [],
     }  # fmt: skip
 
 
@@ -221,3 +223,11 @@ def test_many_missing_files_are_named_up_to_ten_and_counted():
     assert line.count(".png") == 10
     assert line.endswith("tex/09.png (image '9') and 2 more")
     assert "12 missing (allowed)" in line
+
+
+def test_the_image_a_render_ran_is_shown_by_its_digest():
+    image = "1234.dkr.ecr.eu-west-1.amazonaws.com/blendbatch@sha256:" + "c" * 64
+    job = render("SUCCEEDED")
+    job["container"]["image"] = image
+    report = progress.batch_report(job, stitch("SUCCEEDED"), None, [])
+    assert progresstext.lines(report)[1] == f"  image {image}"

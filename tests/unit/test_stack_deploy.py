@@ -17,6 +17,16 @@ OUTPUTS = [
 ]
 
 
+# What the new template declares (GetTemplateSummary).
+SUMMARY = {
+    "Parameters": [
+        {"ParameterKey": "Vcpus", "DefaultValue": "4"},
+        {"ParameterKey": "Gpus", "DefaultValue": "1"},
+        {"ParameterKey": "Attempts", "DefaultValue": "3"},
+    ]
+}
+
+
 def stack(status: str, outputs=None) -> dict:
     return {
         "Stacks": [
@@ -27,6 +37,10 @@ def stack(status: str, outputs=None) -> dict:
                 "Parameters": [
                     {"ParameterKey": "Vcpus", "ParameterValue": "4"},
                     {"ParameterKey": "Gpus", "ParameterValue": "0"},
+                    # the template's default: omitting it keeps it
+                    {"ParameterKey": "Attempts", "ParameterValue": "3"},
+                    # a parameter of an earlier template, which the new one no longer declares
+                    {"ParameterKey": "ImageTag", "ParameterValue": "latest"},
                 ],
                 "Outputs": outputs or [],
             }
@@ -51,6 +65,7 @@ def cloudformation(monkeypatch):
 def test_an_unchanged_stack_is_left_alone_and_its_outputs_printed(cloudformation):
     # Given a deployed stack, and CloudFormation finding nothing to change
     cloudformation.add_response("describe_stacks", stack("CREATE_COMPLETE", OUTPUTS))
+    cloudformation.add_response("get_template_summary", SUMMARY, {"TemplateBody": "body"})
     cloudformation.add_client_error(
         "update_stack",
         service_error_code="ValidationError",
@@ -71,7 +86,8 @@ def test_an_unchanged_stack_is_left_alone_and_its_outputs_printed(cloudformation
     # When the user deploys with one parameter given
     outputs = deploy.deploy(STACK, "body", {"Vcpus": "8"}, said.append)
 
-    # Then nothing waits, the other parameters keep their values, the outputs are returned
+    # Then nothing waits, the other parameters keep their values (Gpus; Attempts is at the
+    # default, ImageTag no longer declared), the outputs are returned
     assert outputs["JobQueue"] == OUTPUTS[0]["OutputValue"]
     assert said[-1] == "stack shots is already up to date"
 
@@ -86,6 +102,7 @@ def test_a_stack_whose_creation_failed_is_refused_with_the_fix(cloudformation):
 def test_a_failed_update_names_the_resource_and_the_reason(cloudformation):
     # Given an update that CloudFormation rolls back
     cloudformation.add_response("describe_stacks", stack("UPDATE_COMPLETE"))
+    cloudformation.add_response("get_template_summary", SUMMARY)
     cloudformation.add_response("update_stack", {"StackId": "id"})
     cloudformation.add_response("describe_stacks", stack("UPDATE_ROLLBACK_COMPLETE"))
     event = {
@@ -102,3 +119,21 @@ def test_a_failed_update_names_the_resource_and_the_reason(cloudformation):
     # Then the error says which resource failed and why
     with pytest.raises(BadInput, match="SpotCompute: subnet-1 does not exist"):
         deploy.deploy(STACK, "body", {"SubnetIds": "subnet-1"}, print)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["latest", "sha256:" + "a" * 63, "repo@sha256:" + "a" * 64, "sha256:" + "A" * 64],
+    ids=["tag", "short", "reference", "uppercase"],
+)
+def test_an_image_digest_parameter_must_be_a_digest(value):
+    with pytest.raises(BadInput, match="ImageDigest=.* is not an image digest"):
+        deploy.parse_parameters([f"ImageDigest={value}"])
+
+
+def test_a_stack_without_a_job_definition_says_how_to_get_one():
+    repository = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/blendbatch"
+    hint = deploy.next_step({"RepositoryUri": repository}, "shots")
+    assert "make image push REGION=eu-west-1 REPO=blendbatch" in hint
+    assert 'make deploy STACK=shots DEPLOY_ARGS="-p ImageDigest=sha256:..."' in hint
+    assert deploy.next_step({"JobDefinition": "arn:d:1", "RepositoryUri": repository}, "x") is None

@@ -13,6 +13,7 @@ from submitter import jobdef
 from submitter.stack import generate
 from submitter.stack.template import STACK, load_stack
 
+DIGEST = "sha256:" + "7" * 64
 RESOURCE_IDS = {"LogGroup": "/aws/batch/shots", "AWS::StackName": "shots"}
 ATTRIBUTES = {
     "Repository.RepositoryUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/blendbatch",
@@ -77,11 +78,11 @@ def test_the_committed_template_is_what_the_generator_writes():
 def test_the_stack_job_definition_equals_what_register_sends(values):
     # Given the stack's JobDefinition resolved for these parameter values
     properties = load_stack()["Resources"]["JobDefinition"]["Properties"]
-    from_stack = as_request(resolve(properties, values | {"ImageTag": "v7"}))
+    from_stack = as_request(resolve(properties, values | {"ImageDigest": DIGEST}))
 
     # When jobdef.py builds the request for the same values
     spec = jobdef.JobDefinitionSpec(
-        image=f"{ATTRIBUTES['Repository.RepositoryUri']}:v7",
+        image=f"{ATTRIBUTES['Repository.RepositoryUri']}@{DIGEST}",
         vcpus=values["Vcpus"],
         memory_mib=values["MemoryMiB"],
         gpus=values["Gpus"],
@@ -100,7 +101,7 @@ def test_the_stack_job_definition_equals_what_register_sends(values):
 
 def test_the_defaults_of_the_stack_match_register_defaults():
     parameters = load_stack()["Parameters"]
-    spec = jobdef.JobDefinitionSpec(image="x")
+    spec = jobdef.JobDefinitionSpec(image=f"x@{DIGEST}")
     defaults = {
         "Vcpus": spec.vcpus,
         "MemoryMiB": spec.memory_mib,
@@ -109,3 +110,21 @@ def test_the_defaults_of_the_stack_match_register_defaults():
         "TimeoutSeconds": spec.timeout_seconds,
     }
     assert {name: parameters[name]["Default"] for name in defaults} == defaults
+
+
+def test_the_stack_job_definition_names_the_image_by_digest_and_exists_only_with_one():
+    stack = load_stack()
+    definition = stack["Resources"]["JobDefinition"]
+    # Given a digest, the definition's image is the stack's repository at that digest
+    image = resolve(
+        definition["Properties"]["ContainerProperties"]["Image"], {"ImageDigest": DIGEST}
+    )
+    assert image == f"{ATTRIBUTES['Repository.RepositoryUri']}@{DIGEST}"
+    assert jobdef.DIGEST_REFERENCE.fullmatch(image)
+    # And without one (the first deploy, before any image is pushed) there is no definition
+    assert definition["Condition"] == stack["Outputs"]["JobDefinition"]["Condition"] == "HasImage"
+    assert stack["Conditions"]["HasImage"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ImageDigest"}, ""]}]
+    }
+    assert stack["Parameters"]["ImageDigest"]["Default"] == ""
+    assert "ImageTag" not in stack["Parameters"]
