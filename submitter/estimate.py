@@ -197,7 +197,7 @@ class Estimate:
 
 def to_json(estimate: Estimate) -> dict:
     """The stable document (format 1): keys are only ever added."""
-    projection = asdict(estimate.projection)
+    projection = _rounded(asdict(estimate.projection))
     return {
         "format": FORMAT,
         "fingerprint": estimate.fingerprint,
@@ -207,12 +207,21 @@ def to_json(estimate: Estimate) -> dict:
         "scouts": [
             asdict(s) | {"startup_seconds": round(s.startup_seconds, 3)} for s in estimate.scouts
         ],
-        "per_frame_seconds": asdict(estimate.per_frame_seconds),
-        "startup_seconds": asdict(estimate.startup_seconds),
+        "per_frame_seconds": _rounded(asdict(estimate.per_frame_seconds)),
+        "startup_seconds": _rounded(asdict(estimate.startup_seconds)),
         "peak_rss_bytes": estimate.peak_rss_bytes,
         "projection": projection,
         "sheet": estimate.sheet,
     }
+
+
+def _rounded(value):
+    """Floats to 6 decimals (sums of measured seconds carry binary noise)."""
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    return value
 
 
 def from_json(document: dict) -> Estimate:
