@@ -216,9 +216,9 @@ def to_json(estimate: Estimate) -> dict:
 
 
 def _rounded(value):
-    """Floats to 6 decimals (sums of measured seconds carry binary noise)."""
+    """Floats to 9 significant digits (sums of measured seconds carry binary noise)."""
     if isinstance(value, float):
-        return round(value, 6)
+        return float(f"{value:.9g}")
     if isinstance(value, dict):
         return {key: _rounded(item) for key, item in value.items()}
     return value
