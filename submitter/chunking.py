@@ -74,7 +74,9 @@ def choose(
     else:
         wanted = max(1, round(room / frame_seconds))
         reasons.append(f"({target:g} - {startup_seconds:.2f}) / {frame_seconds:.2f} = {wanted}")
-    wanted = min(wanted, frames)
+    if wanted > frames:
+        reasons.append(f"the render has {frames} frames: one child renders them all")
+        wanted = frames
     least = fewest_allowed(frames, max_children)
     if wanted < least:
         reasons.append(f"{frames} frames in at most {max_children} children: {least} per child")
@@ -84,5 +86,6 @@ def choose(
     if even != wanted:
         reasons.append(f"{frames} frames over {children} children: {even} per child evens them")
     child = startup_seconds + even * frame_seconds
-    reasons.append(f"{even} frames per child, {children} children of about {child:.1f} s")
+    plural = "child" if children == 1 else "children"
+    reasons.append(f"{even} frames per child, {children} {plural} of about {child:.1f} s")
     return Choice(even, children, child, tuple(reasons))

@@ -62,7 +62,7 @@ def test_estimate_measures_projects_stores_and_submit_f_auto_uses_it(make_blend,
     assert command[command.index("-f") + 1] == "8"
     assert f"-f auto: estimate {made['fingerprint'][:8]}... from " in dry.stderr
     assert "target 4 min = 240 s a child" in dry.stderr
-    assert "8 frames per child, 1 children of about" in dry.stderr
+    assert "8 frames per child, 1 child of about" in dry.stderr
 
 
 def test_estimate_without_blender_says_to_install_the_render_extra(make_blend, tmp_path):

@@ -52,6 +52,10 @@ def test_a_start_up_longer_than_the_target_gives_one_frame_per_child():
 def test_a_short_shot_is_one_child():
     choice = chunking.choose(20, 5.0, 1.0, target_minutes=4)
     assert (choice.frames_per_child, choice.children) == (20, 1)
+    assert choice.reasons[-2:] == (
+        "the render has 20 frames: one child renders them all",
+        "20 frames per child, 1 child of about 25.0 s",
+    )
 
 
 def test_batchs_limit_of_children_wins_over_the_target():
