@@ -48,12 +48,20 @@ SEGMENTS_DIR = "segments"  # each render child's own encode of its slice
 PROXIES_DIR = "proxies"  # display-referred PNG stand-ins for EXR frames
 PASSES_DIR = "passes"  # files of File Output nodes the user opted in to (--allow-file-output)
 REPORT_NAME = "report.html"  # one per output, fixed name
+# `blendbatch estimate` keeps its numbers and scout frames here, by render fingerprint.
+ESTIMATES_DIR = "estimates"
 
 
 def preview_names(video_name: str) -> tuple[str, str]:
     """`shot.mp4` -> (`shot.poster.jpg`, `shot.sheet.jpg`): the previews follow the video."""
     stem = video_name.rsplit(".", 1)[0]
     return stem + POSTER_SUFFIX, stem + SHEET_SUFFIX
+
+
+def estimate_keys(fingerprint: str) -> tuple[str, str]:
+    """(the estimate's JSON, its contact sheet of scout frames) for one render fingerprint."""
+    stem = f"{ESTIMATES_DIR}/{fingerprint}"
+    return f"{stem}.json", stem + SHEET_SUFFIX
 
 
 def segment_key(index: int, extension: str) -> str:
@@ -93,6 +101,7 @@ def longest_names(video_name: str | None = None) -> tuple[str, ...]:
         segment_key(_LAST_INDEX, _VIDEO_SUFFIX),
         proxy_key(_LOWEST_FRAME),
         REPORT_NAME,
+        *estimate_keys("0" * 32),
     ]
     if video_name:
         names += [video_name, *preview_names(video_name)]

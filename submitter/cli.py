@@ -20,7 +20,7 @@ import typer
 
 from entrypoint.errors import BadInput, BlendbatchError, Interrupted
 from entrypoint.overrides import Overrides
-from submitter import blendfile, cli_jobs, jobdef, options, plan
+from submitter import blendfile, chunking, cli_jobs, jobdef, options, plan
 
 app = typer.Typer(
     # Help text is shown as written: `s3://BUCKET[/PREFIX]` is not rich markup.
@@ -45,6 +45,8 @@ def _edge(command: Callable) -> Callable:
 
 
 Opt = typer.Option
+FRAMES_PER_JOB_HELP = "frames per child, or auto (from `blendbatch estimate`)"
+TargetMinutes = Annotated[float, Opt("--target-minutes", help="-f auto: minutes per child")]
 
 
 @app.command()
@@ -61,7 +63,7 @@ def submit(
         Opt("-o", "--output", help="s3://BUCKET[/PREFIX]; results go to <output>/<name>"),
     ] = None,
     bucket: options.Bucket = None,
-    frames_per_job: Annotated[int, Opt("-f", "--frames-per-job", help="frames per child")],
+    frames_per_job: Annotated[str, Opt("-f", "--frames-per-job", help=FRAMES_PER_JOB_HELP)],
     name: Annotated[str, Opt("-n", "--name", help="job name, also the output folder")],
     queue: Annotated[str, Opt("-q", "--queue", envvar="BLENDBATCH_QUEUE", help="job queue")] = "",
     job_definition: Annotated[
@@ -92,6 +94,7 @@ def submit(
     timeout: Annotated[int | None, Opt("--timeout", help="seconds per attempt, >= 60")] = None,
     tag: Annotated[list[str] | None, Opt("--tag", help="k=v, repeatable")] = None,
     env: Annotated[list[str] | None, Opt("--env", help="NAME=VALUE, repeatable")] = None,
+    target_minutes: TargetMinutes = chunking.DEFAULT_TARGET_MINUTES,
     dry_run: Annotated[bool, Opt("--dry-run", help="print both requests, call nothing")] = False,
     as_json: Annotated[
         bool, Opt("--json", help="print the job ids as JSON (the default when piped)")
@@ -107,12 +110,14 @@ def submit(
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = pipeline.blend_info(input_uri, str(upload) if upload else None, dry_run=dry_run)
+    per_job = chunking.parse_frames_per_job(frames_per_job)
+    count = plan.count_frames(info, overrides.scene, step, frame_range)
     render = plan.RenderPlan(
         name=name,
         input_uri=input_uri,
         output_uri=output_uri,
-        frames_per_job=frames_per_job,
-        frame_count=plan.count_frames(info, overrides.scene, step, frame_range),
+        frames_per_job=per_job or chunking.fewest_allowed(count),
+        frame_count=count,
         frame_range=frame_range,
         overrides=overrides,
         allow_scripts=allow_scripts,
@@ -135,6 +140,11 @@ def submit(
     render, project = pipeline.pin(
         render, str(upload) if upload else None, dry_run=dry_run, say=_warn
     )
+    if per_job is None:
+        render = estimate_cli.auto_frames_per_job(
+            render, upload, target_minutes=target_minutes, dry_run=dry_run, child_threads=None,
+            say=_warn,
+        )  # fmt: skip
     plan.validate(render, batch_options)  # the pinned command is longer
     if dry_run:
         typer.echo(json.dumps(plan.dry_run(render, batch_options), indent=2))
@@ -259,7 +269,8 @@ def run(
     output_dir: Annotated[
         Path, Opt("-o", "--output", help="a local folder; results go to <output>/<name>")
     ],
-    frames_per_job: Annotated[int, Opt("-f", "--frames-per-job", help="frames per child")] = 10,
+    frames_per_job: Annotated[str, Opt("-f", "--frames-per-job", help=FRAMES_PER_JOB_HELP)] = "10",
+    target_minutes: TargetMinutes = chunking.DEFAULT_TARGET_MINUTES,
     name: Annotated[str, Opt("-n", "--name", help="run name, also the output folder")] = "render",
     workers: Annotated[int, Opt("-w", "--workers", help="children at a time (default: cores)")] = 0,
     frames: options.Frames = None,
@@ -286,11 +297,12 @@ def run(
     if overrides.threads is None:
         # Children share the cores: without a count each would start one thread per core.
         overrides = dataclasses.replace(overrides, threads=max(1, (os.cpu_count() or 1) // workers))
+    per_job = chunking.parse_frames_per_job(frames_per_job)
     render = plan.RenderPlan(
         name=name,
         input_uri=str(input_path.resolve()),
         output_uri=str(output_dir.resolve()),
-        frames_per_job=frames_per_job,
+        frames_per_job=per_job or 1,
         frame_count=plan.count_frames(info, overrides.scene, None, frame_range),
         frame_range=frame_range,
         overrides=overrides,
@@ -306,6 +318,11 @@ def run(
     # come from, and a missing outside file stops here, before any process starts.
     project = pipeline.local_project(input_path, render, typer.echo)
     render = dataclasses.replace(render, content_id=project.content_id)
+    if per_job is None:
+        render = estimate_cli.auto_frames_per_job(
+            render, input_path, target_minutes=target_minutes, dry_run=False,
+            child_threads=render.overrides.threads, say=typer.echo,
+        )  # fmt: skip
     _stale_frames(render, fresh, typer.echo)
     from submitter.screen import Screen
 
@@ -436,6 +453,7 @@ def deps(
 
 
 cli_jobs.add_to(app, _edge)
+from submitter import estimate_cli  # noqa: E402 (registers `estimate` on `app`)
 
 
 def main() -> None:

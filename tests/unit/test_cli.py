@@ -26,7 +26,7 @@ def invoke(*args: str, env: dict | None = None):
 
 
 def test_the_commands_are_the_ones_this_file_knows():
-    assert set(COMMANDS) == AWS_COMMANDS | {"run", "deps"}
+    assert set(COMMANDS) == AWS_COMMANDS | {"run", "deps", "estimate"}
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])
