@@ -26,6 +26,7 @@ from entrypoint.frames import parse_frame_name
 from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, check_output_names, preview_names
 from entrypoint.manifest import SceneRecord, check_one_render, scene_record
 from entrypoint.settings import StitchSettings
+from entrypoint.stitch.report import write_report
 from entrypoint.storage import Location, parse_location
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
         dest.child_uri(poster.name),
         dest.child_uri(sheet.name),
     )
+    write_report(dest, manifests, settings, codec.name, name, fed.problems, (fed.width, fed.height))
 
 
 def _read_manifests(source: Location) -> list[dict]:
