@@ -14,6 +14,7 @@ help:
 	@echo "make test   - set up .venv and run the tests (unit + integration)"
 	@echo "make scene  - regenerate examples/demo.blend from examples/make_scene.py"
 	@echo "make clean  - remove build outputs (keeps .venv)"
+	@echo "make test-floor - install the submitter alone with its lowest dependencies, test its CLI"
 
 setup: $(STAMP)
 
@@ -60,3 +61,12 @@ deploy: $(STAMP)
 	@echo "== saved in .env.$(STACK); use the stack with:  . ./.env.$(STACK)"
 destroy: $(STAMP)
 	$(BIN)/blendbatch deploy --stack $(STACK) --delete
+
+# ---- the lowest versions pyproject.toml allows: the submitter alone, installed with them
+FLOOR_VENV ?= /tmp/blendbatch-floor
+.PHONY: test-floor
+test-floor:
+	$(PYTHON) -m venv --clear $(FLOOR_VENV)
+	$(PYTHON) tests/floors.py > $(FLOOR_VENV)/floors.txt
+	$(FLOOR_VENV)/bin/python -m pip install --quiet --constraint $(FLOOR_VENV)/floors.txt . pytest
+	$(FLOOR_VENV)/bin/python -m pytest -p no:cacheprovider tests/unit/test_cli.py tests/unit/test_records.py

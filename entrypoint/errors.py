@@ -34,6 +34,13 @@ class Terminated(BlendbatchError):
     exit_code = 143
 
 
+class Interrupted(BlendbatchError):
+    """The user pressed Ctrl-C (SIGINT); what was finished is kept. 130 = 128 + SIGINT, what
+    shells report for a command stopped this way."""
+
+    exit_code = 130
+
+
 # A full disk or a file size limit (ENOSPC, EFBIG, EDQUOT): more disk cures it, so it is
 # retryable, never bad input.
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})

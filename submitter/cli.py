@@ -18,12 +18,13 @@ from typing import Annotated
 
 import typer
 
-from entrypoint.errors import BadInput, BlendbatchError
+from entrypoint.errors import BadInput, BlendbatchError, Interrupted
 from entrypoint.overrides import Overrides
-from submitter import blendfile, jobdef, options, plan
+from submitter import blendfile, cli_jobs, jobdef, options, plan
 
 app = typer.Typer(
-    add_completion=False,
+    # Help text is shown as written: `s3://BUCKET[/PREFIX]` is not rich markup.
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="Render a Blender animation on AWS Batch, or on this machine.",
 )
@@ -48,12 +49,18 @@ Opt = typer.Option
 
 @app.command()
 @_edge
+@options.with_aws
 @options.with_overrides
 def submit(
-    input_uri: Annotated[str, Opt("-i", "--input", help="the .blend in S3: s3://BUCKET/KEY")],
+    *,
+    input_uri: Annotated[
+        str | None, Opt("-i", "--input", help="the .blend in S3: s3://BUCKET/KEY")
+    ] = None,
     output_uri: Annotated[
-        str, Opt("-o", "--output", help="s3://BUCKET[/PREFIX]; results go to <output>/<name>")
-    ],
+        str | None,
+        Opt("-o", "--output", help="s3://BUCKET[/PREFIX]; results go to <output>/<name>"),
+    ] = None,
+    bucket: options.Bucket = None,
     frames_per_job: Annotated[int, Opt("-f", "--frames-per-job", help="frames per child")],
     name: Annotated[str, Opt("-n", "--name", help="job name, also the output folder")],
     queue: Annotated[str, Opt("-q", "--queue", envvar="BLENDBATCH_QUEUE", help="job queue")] = "",
@@ -95,6 +102,7 @@ def submit(
 
     if step is not None and step < 1:
         raise BadInput(f"--step {step}: give 1 or more")
+    input_uri, output_uri = options.locations(input_uri, output_uri, upload, bucket)
     plan.check_locations(input_uri, output_uri, str(upload) if upload else None)
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
@@ -160,41 +168,77 @@ def _stale_frames(render: plan.RenderPlan, fresh: bool, say: Callable[[str], Non
 
 @app.command()
 @_edge
-def status(job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")]) -> None:
-    """Progress by frames, the stitch state and failed children; exit 1 if the pipeline failed."""
-    from submitter import pipeline
+@options.with_aws
+def status(
+    job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")],
+    as_json: Annotated[
+        bool, Opt("--json", help="one JSON object (docs/design.md, Progress)")
+    ] = False,
+) -> None:
+    """Progress by frames, children by state, the stitch; exit 1 if the pipeline failed."""
+    from submitter import pipeline, progress, screen
 
-    _show(pipeline.report(job_id))
+    report = pipeline.report(job_id)
+    if as_json:
+        typer.echo(json.dumps(progress.as_json(report)))
+    else:
+        screen.print_status(report)
+    _exit_if_failed(report)
 
 
 @app.command()
 @_edge
+@options.with_aws
 def watch(
     job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")],
     interval: Annotated[float, Opt("--interval", help="seconds between checks")] = 15.0,
+    as_json: Annotated[
+        bool, Opt("--json", help="a JSON object per check, one a line; the last is final")
+    ] = False,
 ) -> None:
-    """`status` again every --interval seconds until the pipeline succeeds or fails."""
-    from submitter import pipeline, progress
+    """Follow a pipeline until it succeeds or fails: a live bar on a terminal, then a summary;
+    exit 1 if it failed."""
+    from submitter import pipeline, progress, progresstext
+    from submitter.screen import Screen
 
-    while True:
-        report = pipeline.report(job_id, outside=False)
-        if report.state != progress.RUNNING:
-            break
-        typer.echo("\n".join(report.lines))
-        time.sleep(interval)
-    _show(pipeline.report(job_id))
+    looker = pipeline.Watcher(job_id)
+    try:
+        if as_json:
+            while True:
+                report = looker.report()
+                typer.echo(json.dumps(progress.as_json(report)))
+                if report.state != progress.RUNNING:
+                    break
+                time.sleep(interval)
+        else:
+            with Screen() as screen:
+                while True:
+                    report = looker.report()
+                    screen.update(report)
+                    if report.state != progress.RUNNING:
+                        break
+                    time.sleep(interval)
+                screen.close()
+                for line in progresstext.lines(report):
+                    if line.startswith(("  failed", "  outside files")):
+                        screen.say(line)
+                screen.summary(report)
+    except KeyboardInterrupt:
+        typer.echo(f"stopped watching; the pipeline goes on (blendbatch watch {job_id})", err=True)
+        raise typer.Exit(Interrupted.exit_code) from None
+    _exit_if_failed(report)
 
 
-def _show(report) -> None:
+def _exit_if_failed(report) -> None:
     from submitter import progress
 
-    typer.echo("\n".join(report.lines))
     if report.state == progress.FAILED:
         raise typer.Exit(BlendbatchError.exit_code)
 
 
 @app.command()
 @_edge
+@options.with_aws
 def logs(
     job_id: Annotated[str, typer.Argument(help="a job id (array job: add --index)")],
     index: Annotated[int | None, Opt("--index", help="array child index")] = None,
@@ -205,20 +249,6 @@ def logs(
 
     target = job_id if index is None else f"{job_id}:{index}"
     cloudwatch.follow(target, typer.echo, keep_going=follow, poll=5.0)
-
-
-@app.command()
-@_edge
-def cancel(job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")]) -> None:
-    """Terminate the render array job (all its children) and the stitch job."""
-    from submitter import batch, pipeline
-
-    render, stitch = pipeline.find(job_id)
-    ids = [render["jobId"]] + ([stitch["jobId"]] if stitch else [])
-    batch.cancel(ids, "cancelled with blendbatch cancel")
-    typer.echo("terminated " + " ".join(ids))
-    if stitch is None:
-        typer.echo("stitch job not found: it fails on its own once the render fails", err=True)
 
 
 @app.command()
@@ -276,12 +306,21 @@ def run(
     project = pipeline.local_project(input_path, render, typer.echo)
     render = dataclasses.replace(render, content_id=project.content_id)
     _stale_frames(render, fresh, typer.echo)
-    result = run_local(render, workers, typer.echo)
-    typer.echo(f"video: {result}")
+    from submitter.screen import Screen
+
+    with Screen() as screen:
+        try:
+            final = run_local(render, workers, screen.say, screen.update)
+        except Interrupted as stopped:
+            screen.close()
+            typer.echo(str(stopped), err=True)
+            raise typer.Exit(stopped.exit_code) from None
+        screen.summary(final)
 
 
 @app.command()
 @_edge
+@options.with_aws
 def register(
     image: Annotated[
         str, typer.Option("--image", envvar="BLENDBATCH_IMAGE", help="container image URI")
@@ -325,6 +364,7 @@ def register(
 
 @app.command()
 @_edge
+@options.with_aws
 def deploy(
     stack: Annotated[
         str, typer.Option("--stack", envvar="BLENDBATCH_STACK", help="CloudFormation stack name")
@@ -382,8 +422,12 @@ def deps(
         raise typer.Exit(2)
 
 
+cli_jobs.add_to(app, _edge)
+
+
 def main() -> None:
-    app()
+    # The name shells complete for (`_BLENDBATCH_COMPLETE`), also under `python -m submitter`.
+    app(prog_name="blendbatch")
 
 
 if __name__ == "__main__":

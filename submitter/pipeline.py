@@ -4,11 +4,13 @@ and find a submitted pipeline again from one job id."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from entrypoint.errors import BadInput, BlendbatchError
 from entrypoint.frames import scene_frames
+from entrypoint.layout import MANIFESTS_DIR
 from submitter import blendfile, plan, progress
 
 
@@ -125,18 +127,51 @@ def find(job_id: str) -> tuple[dict, dict | None]:
     return job, stitch
 
 
-def report(job_id: str, *, outside: bool = True) -> progress.Report:
-    """The pipeline's state; `outside` also reads every slice manifest for what the children
-    recorded about outside files (one GET a slice: `status`, and `watch` once at the end)."""
-    from submitter import aws, batch, stale
+def report(job_id: str) -> progress.Report:
+    return Watcher(job_id).report()
 
-    render, stitch = find(job_id)
-    frames = progress.frames_uri(render)
-    present = aws.count_objects(frames) if frames and frames.startswith("s3://") else None
-    failed = []
-    if render.get("arrayProperties", {}).get("statusSummary", {}).get("FAILED"):
-        failed = batch.failed_children(render["jobId"])
-    root = progress.command_option(render, "-o")
-    read = outside and root and root.startswith("s3://")
-    manifests = stale.read_manifests(root.rstrip("/")) if read else []
-    return progress.report(render, stitch, present, failed, manifests)
+
+class Watcher:
+    """Reports on one pipeline, again and again: the jobs are described afresh each time, a
+    slice manifest is fetched again only when its ETag changed."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        self.began = time.monotonic()
+        self.frames_at_start: int | None = None
+        self.manifests: dict[str, tuple[str, dict]] = {}  # key -> (etag, manifest)
+
+    def report(self) -> progress.Report:
+        from submitter import aws, batch
+
+        render, stitch = find(self.job_id)
+        frames = progress.frames_uri(render)
+        in_s3 = bool(frames and frames.startswith("s3://"))
+        present = aws.count_objects(frames) if in_s3 else None
+        if self.frames_at_start is None:
+            self.frames_at_start = present
+        failed = []
+        if render.get("arrayProperties", {}).get("statusSummary", {}).get("FAILED"):
+            failed = batch.failed_children(render["jobId"])
+        manifests = self._manifests(progress.command_option(render, "-o")) if in_s3 else []
+        return progress.batch_report(
+            render,
+            stitch,
+            present,
+            failed,
+            manifests,
+            now=time.time(),
+            watched=(self.frames_at_start, time.monotonic() - self.began),
+        )
+
+    def _manifests(self, root: str) -> list[dict]:
+        from submitter import aws
+
+        listed = aws.list_etags(f"{root.rstrip('/')}/{MANIFESTS_DIR}/")
+        bucket, _ = aws.split_s3_uri(root)
+        for key, etag in listed.items():
+            if self.manifests.get(key, ("",))[0] != etag:
+                manifest = aws.get_json(f"s3://{bucket}/{key}")
+                if manifest is not None:
+                    self.manifests[key] = (etag, manifest)
+        return [self.manifests[key][1] for key in sorted(listed) if key in self.manifests]

@@ -1,6 +1,8 @@
-"""What `status`/`watch` show: described Batch jobs -> progress lines and a pipeline state.
+"""What `run`, `status` and `watch` show: jobs and slice manifests -> one report model.
 
-Pure: imports no bpy, boto3 or ffmpeg. How a pipeline is found from one job id:
+Pure: imports no bpy, boto3 or subprocess. The model is plain data; `as_json` is its stable
+JSON (docs/design.md "Progress"); `progresstext` writes it for people. How a pipeline is found
+from one job id:
 - the stitch job names the render job in its `dependsOn`;
 - `submit` writes a record `<output>/<name>/jobs/<render job id>.json` holding both ids (the
   render job's command holds `-o <output>/<name>`), so the render id alone finds the stitch.
@@ -8,22 +10,214 @@ Pure: imports no bpy, boto3 or ffmpeg. How a pipeline is found from one job id:
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
-from entrypoint.layout import FRAMES_DIR, job_record_key
+from entrypoint.encode_plan import output_name, pick_codec
+from entrypoint.layout import FRAMES_DIR, job_record_key, preview_names
+from submitter.outsidetext import outside_lines
 
 DONE = "SUCCEEDED"
 FAILED = "FAILED"
 RUNNING = "RUNNING"
 ORDER = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED")
-BAR_WIDTH = 30
-SHOWN_MISSING = 10  # files named on the status line; the rest are counted
+WAITING_STATES = ("SUBMITTED", "PENDING", "RUNNABLE", "STARTING")
+JSON_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Children:
+    """Render children by state; `retried` is known on Batch only (None for a local run)."""
+
+    waiting: int = 0
+    running: int = 0
+    done: int = 0
+    failed: int = 0
+    retried: int | None = None
+
+    @property
+    def total(self) -> int:
+        return self.waiting + self.running + self.done + self.failed
+
+
+@dataclass(frozen=True)
+class FrameTimes:
+    """Seconds each frame took, over the latest record of every frame in the manifests."""
+
+    count: int
+    min: float
+    median: float
+    max: float
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Frames a second since watching began, and the seconds left at that rate."""
+
+    rate: float | None
+    eta: float | None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    name: str
+    status: str
+    reason: str = ""
+    detail: str = ""  # the status with the children's states, for an array job
 
 
 @dataclass(frozen=True)
 class Report:
-    lines: list[str]
     state: str  # RUNNING (not finished yet), SUCCEEDED or FAILED
+    frames_done: int | None  # None: not counted (an output that is not in S3)
+    frames_total: int
+    children: Children
+    output: str | None
+    video: str | None
+    frame_times: FrameTimes | None = None
+    wall_seconds: float | None = None
+    pace: Pace = Pace(None, None)
+    render: Job | None = None  # Batch jobs; a local run has none
+    stitch: Job | None = None
+    failed: tuple[Job, ...] = ()
+    report_file: str | None = None
+    outside: tuple[str, ...] = ()  # what the children recorded about outside files
+
+    @property
+    def previews(self) -> tuple[str, str] | None:
+        if not self.video:
+            return None
+        folder, name = self.video.rsplit("/", 1)
+        return tuple(f"{folder}/{p}" for p in preview_names(name))
+
+
+def frame_times(manifests: list[dict]) -> FrameTimes | None:
+    """min/median/max seconds over each frame's latest record (by `written` time)."""
+    latest: dict[int, dict] = {}
+    for manifest in manifests:
+        for rec in manifest.get("rendered", []):
+            kept = latest.get(rec.get("frame"))
+            if kept is None or str(rec.get("written", "")) >= str(kept.get("written", "")):
+                latest[rec.get("frame")] = rec
+    seconds = [float(r["seconds"]) for r in latest.values() if "seconds" in r]
+    if not seconds:
+        return None
+    return FrameTimes(len(seconds), min(seconds), statistics.median(seconds), max(seconds))
+
+
+def retried_slices(manifests: list[dict]) -> int:
+    """Slices whose latest attempt is a Batch retry (attempt 2 or later)."""
+    runs = [m.get("runs") or [{}] for m in manifests]
+    return sum(1 for r in runs if int(r[-1].get("attempt") or 1) > 1)
+
+
+def pace(done: int | None, done_at_start: int | None, total: int, seconds: float) -> Pace:
+    if done is None or done_at_start is None or seconds <= 0 or done <= done_at_start:
+        return Pace(None, None)
+    rate = (done - done_at_start) / seconds
+    return Pace(rate, max(total - done, 0) / rate)
+
+
+def local_report(
+    *,
+    state: str,
+    frames_done: int,
+    frames_total: int,
+    children: Children,
+    output: str,
+    video: str,
+    seconds: float,
+    done_at_start: int,
+    manifests: list[dict] | None = None,
+    report_file: str | None = None,
+) -> Report:
+    """`blendbatch run`: the children as processes here; manifests only for the summary."""
+    report = Report(
+        state=state,
+        frames_done=frames_done,
+        frames_total=frames_total,
+        children=children,
+        output=output,
+        video=f"{output}/{video}",
+        frame_times=frame_times(manifests or []),
+        wall_seconds=seconds,
+        pace=pace(frames_done, done_at_start, frames_total, seconds),
+        report_file=report_file,
+    )
+    return report
+
+
+def batch_report(
+    render: dict,
+    stitch: dict | None,
+    frames_present: int | None,
+    failed: list[dict],
+    manifests: list[dict] | None = None,
+    *,
+    now: float | None = None,
+    watched: tuple[int | None, float] | None = None,
+) -> Report:
+    """Described Batch jobs (+ frames in the output, failed children, slice manifests).
+
+    `now` (epoch seconds) gives the wall time of an unfinished pipeline; `watched` is
+    (frames present when watching began, seconds since), for the rate and time left.
+    """
+    planned = int(command_option(render, "-t") or 0)
+    root = command_option(render, "-o")
+    report = Report(
+        state=_state(render, stitch),
+        frames_done=frames_present,
+        frames_total=planned,
+        children=_children(render, manifests),
+        output=root.rstrip("/") if root else None,
+        video=_video_uri(root, stitch),
+        frame_times=frame_times(manifests or []),
+        wall_seconds=_wall_seconds(render, stitch, now),
+        pace=pace(frames_present, watched[0], planned, watched[1]) if watched else Pace(None, None),
+        render=_job(render),
+        stitch=_job(stitch) if stitch else None,
+        failed=tuple(
+            Job(c["jobId"], c.get("jobName", ""), FAILED, _reason(c))
+            for c in sorted(failed, key=lambda c: c["jobId"])
+        ),
+        outside=tuple(outside_lines(manifests or [])),
+    )
+    return report
+
+
+def as_json(report: Report) -> dict:
+    """The stable JSON of `status --json` and each line of `watch --json` (docs/design.md)."""
+    times = report.frame_times
+    previews = report.previews
+    return {
+        "format": JSON_FORMAT,
+        "state": report.state,
+        "final": report.state != RUNNING,
+        "frames": {"done": report.frames_done, "total": report.frames_total},
+        "children": {
+            "total": report.children.total,
+            "waiting": report.children.waiting,
+            "running": report.children.running,
+            "done": report.children.done,
+            "failed": report.children.failed,
+            "retried": report.children.retried,
+        },
+        "rate": _rounded(report.pace.rate, 4),
+        "eta_seconds": _rounded(report.pace.eta, 1),
+        "wall_seconds": _rounded(report.wall_seconds, 1),
+        "frame_seconds": None
+        if times is None
+        else {"count": times.count, "min": times.min, "median": times.median, "max": times.max},
+        "render": _job_json(report.render),
+        "stitch": _job_json(report.stitch),
+        "failed": [{"id": j.id, "reason": j.reason} for j in report.failed],
+        "output": report.output,
+        "video": report.video,
+        "poster": previews[0] if previews else None,
+        "sheet": previews[1] if previews else None,
+        "report": report.report_file,
+    }
 
 
 def record(render_job_id: str, stitch_job_id: str, output_root: str, request: dict) -> dict:
@@ -63,71 +257,55 @@ def frames_uri(render_job: dict) -> str | None:
     return f"{root.rstrip('/')}/{FRAMES_DIR}/" if root else None
 
 
-def report(
-    render: dict,
-    stitch: dict | None,
-    frames_present: int | None,
-    failed: list[dict],
-    manifests: list[dict] = (),
-) -> Report:
-    planned = int(command_option(render, "-t") or 0)
-    lines = [f"render {render['jobId']} ({render['jobName']}): {_render_status(render)}"]
-    if frames_present is not None and planned:
-        shown = min(frames_present, planned)
-        filled = BAR_WIDTH * shown // planned
-        bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        lines.append(f"  [{bar}] {frames_present}/{planned} frames in the output")
-    lines += outside_lines(manifests)
-    for child in sorted(failed, key=lambda c: c["jobId"]):
-        lines.append(f"  failed {child['jobId']}: {_reason(child)}")
-    if render["status"] == FAILED and not failed:
-        lines.append(f"  failed: {_reason(render)}")
-    if stitch is None:
-        lines.append("stitch: unknown (pass the stitch job id to see it)")
-    else:
-        lines.append(f"stitch {stitch['jobId']} ({stitch['jobName']}): {stitch['status']}")
-        if stitch["status"] == FAILED:
-            lines.append(f"  failed: {_reason(stitch)}")
-    return Report(lines, _state(render, stitch))
+def _children(render: dict, manifests: list[dict] | None) -> Children:
+    retried = retried_slices(manifests or [])
+    summary = render.get("arrayProperties", {}).get("statusSummary")
+    if not summary:  # a single-slice render is a plain job, its own only child
+        summary = {render["status"]: 1}
+    return Children(
+        waiting=sum(summary.get(s, 0) for s in WAITING_STATES),
+        running=summary.get(RUNNING, 0),
+        done=summary.get(DONE, 0),
+        failed=summary.get(FAILED, 0),
+        retried=retried,
+    )
 
 
-def outside_lines(manifests: list[dict]) -> list[str]:
-    """What the children recorded about outside files, from each slice manifest's latest run:
-    how many paths they pointed at fetched copies, and the files missing (rendered anyway with
-    --allow-missing). Nothing when no child has recorded it."""
-    runs = [m["runs"][-1] for m in manifests if isinstance(m.get("runs"), list) and m["runs"]]
-    runs = [r for r in runs if isinstance(r, dict) and ("remapped" in r or "missing" in r)]
-    if not runs:
-        return []
-    remapped = {
-        _key(r, ("kind", "name", "written")) for run in runs for r in _list(run, "remapped")
-    }
-    missing = sorted({_missing_name(m) for run in runs for m in _list(run, "missing")})
-    line = f"  outside files: {len(remapped)} remapped; "
-    if not missing:
-        return [line + "none missing"]
-    named = ", ".join(missing[:SHOWN_MISSING])
-    more = f" and {len(missing) - SHOWN_MISSING} more" if len(missing) > SHOWN_MISSING else ""
-    return [line + f"{len(missing)} missing (allowed): {named}{more}"]
+def _video_uri(root: str | None, stitch: dict | None) -> str | None:
+    if root is None or stitch is None:
+        return None
+    codec = pick_codec(command_option(stitch, "--codec") or "h264")
+    return f"{root.rstrip('/')}/{output_name(command_option(stitch, '--name'), codec)}"
 
 
-def _list(run: dict, field: str) -> list[dict]:
-    items = run.get(field)
-    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+def _wall_seconds(render: dict, stitch: dict | None, now: float | None) -> float | None:
+    began = render.get("createdAt")
+    if not began:
+        return None
+    last = stitch or render
+    ended = last.get("stoppedAt") if last.get("status") in (DONE, FAILED) else None
+    if ended is None and render.get("status") == FAILED:
+        ended = render.get("stoppedAt")
+    if ended is None:
+        return None if now is None else max(now - began / 1000, 0.0)
+    return max((ended - began) / 1000, 0.0)
 
 
-def _key(item: dict, fields: tuple[str, ...]) -> tuple:
-    return tuple(str(item.get(f)) for f in fields)
+def _job(job: dict) -> Job:
+    return Job(job["jobId"], job.get("jobName", ""), job["status"], _reason(job), _detail(job))
 
 
-def _missing_name(item: dict) -> str:
-    """`textures/gone.png (image 'gone.png')`: the path inside the project when the child
-    knew it, else the path it looked at."""
-    where = item.get("layout") or item.get("path")
-    return f"{where} ({item.get('kind')} {item.get('name')!r})"
+def _job_json(job: Job | None) -> dict | None:
+    if job is None:
+        return None
+    return {"id": job.id, "name": job.name, "status": job.status}
 
 
-def _render_status(render: dict) -> str:
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _detail(render: dict) -> str:
     summary = render.get("arrayProperties", {}).get("statusSummary")
     if not summary:
         return render["status"]

@@ -5,7 +5,8 @@ finished, and Python as PID 1 (the container's ENTRYPOINT) ignores SIGTERM unles
 installed. The C-level handler still writes the signal number to the wakeup fd at once, so a
 watcher thread learns of SIGTERM mid-frame and, if the frame outlasts the grace period, hands
 over to `abandon` (finish queued uploads, record the run) and exits 143 before SIGKILL comes.
-The abandoned frame only ever existed in the local work folder.
+A second SIGTERM during the grace period abandons the frame at once (`blendbatch run` sends one
+on a second Ctrl-C). The abandoned frame only ever existed in the local work folder.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import select
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 from entrypoint.errors import Terminated
@@ -52,16 +55,16 @@ class StopSignal:
         self.requested.set()
 
     def _watch(self, read_end: int) -> None:
-        while signal.SIGTERM not in os.read(read_end, 64):
-            pass
+        seen = 0
+        while not seen:
+            seen = os.read(read_end, 64).count(signal.SIGTERM)
         self.requested.set()
         if self._idle.is_set():
             log.warning("SIGTERM: stopping before the next frame")
             return
         log.warning("SIGTERM: letting the frame in flight finish for up to %.0f s", self._grace)
-        if self._idle.wait(self._grace) or self._abandon is None:
+        if self._finished_in_grace(read_end, again=seen > 1) or self._abandon is None:
             return
-        log.warning("SIGTERM: the frame in flight overran %.0f s; abandoning it", self._grace)
         try:
             self._abandon()
         except BaseException:
@@ -69,3 +72,23 @@ class StopSignal:
         finally:
             logging.shutdown()
             os._exit(Terminated.exit_code)
+
+    def _finished_in_grace(self, read_end: int, *, again: bool) -> bool:
+        """True once the frame in flight is done; False when the grace ran out or a second
+        SIGTERM came first."""
+        if again and not self._idle.is_set():
+            log.warning("SIGTERM again: abandoning the frame in flight")
+            return False
+        deadline = time.monotonic() + self._grace
+        while not self._idle.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                log.warning(
+                    "SIGTERM: the frame in flight overran %.0f s; abandoning it", self._grace
+                )
+                return False
+            ready, _, _ = select.select([read_end], [], [], min(left, 0.1))
+            if ready and signal.SIGTERM in os.read(read_end, 64):
+                log.warning("SIGTERM again: abandoning the frame in flight")
+                return False
+        return True

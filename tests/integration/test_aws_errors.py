@@ -112,7 +112,7 @@ def test_a_child_with_an_unknown_profile_says_so(refusing):
 
 SUBMITTER_SETUP = [
     ("no-region", {"AWS_REGION": None, "AWS_DEFAULT_REGION": None,
-                   "AWS_CONFIG_FILE": "/nonexistent/config"}, "set AWS_REGION"),
+                   "AWS_CONFIG_FILE": "/nonexistent/config"}, "pass --region, or set AWS_REGION"),
     ("unknown-profile", {"AWS_PROFILE": "no-such-profile"}, "aws configure list-profiles"),
     ("no-credentials", {**NO_CREDENTIALS}, "no AWS credentials found"),
 ]  # fmt: skip
