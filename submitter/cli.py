@@ -20,7 +20,7 @@ import typer
 
 from entrypoint.errors import BadInput, BlendbatchError, Interrupted
 from entrypoint.overrides import Overrides
-from submitter import blendfile, cli_jobs, jobdef, options, plan
+from submitter import blendfile, cli_jobs, jobdef, options, plan, reportcmd
 
 app = typer.Typer(
     # Help text is shown as written: `s3://BUCKET[/PREFIX]` is not rich markup.
@@ -423,6 +423,7 @@ def deps(
 
 
 cli_jobs.add_to(app, _edge)
+reportcmd.add_to(app, _edge)
 
 
 def main() -> None:

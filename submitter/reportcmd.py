@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import webbrowser
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,7 @@ import typer
 
 from entrypoint.errors import BadInput
 from entrypoint.layout import REPORT_NAME, normal_location
-from submitter.cli import _edge, app
+from submitter import options
 
 
 class _Sources(HTMLParser):
@@ -59,41 +60,42 @@ def output_of(target: str) -> str:
         return normal_location(target)
     if Path(target).exists():
         return target
-    from submitter import pipeline, progress
+    if "/" in target or target.startswith("."):
+        raise BadInput(
+            f"{target}: no such folder; give a `blendbatch run` output folder, an s3:// output "
+            "or a job id"
+        )
+    from submitter import outputs
 
-    render, _ = pipeline.find(target)
-    root = progress.command_option(render, "-o")
-    if not root:
-        raise BadInput(f"job {target} names no output (-o): pass the output location instead")
-    return root
+    return outputs.output_of(target)[0]
 
 
-def download(root: str, folder: Path, say) -> Path:
-    """The page and the files it shows, from `root` (S3) into `folder`; the page's path."""
+def download(root: str, folder: Path, say: Callable[[str], None]) -> Path:
+    """The page and the files it shows, from `root` (S3) into `folder`; the page's path.
+    The page is fetched last, so a page in the folder always has its files beside it."""
     from submitter import aws
 
-    page_uri = f"{root.rstrip('/')}/{REPORT_NAME}"
-    page = aws.get_bytes(page_uri)
-    if page is None:
+    _, listed = aws.list_folder(root)
+    sizes = {f["Name"]: f["Size"] for f in listed}
+    if REPORT_NAME not in sizes:
         raise BadInput(
             f"no {REPORT_NAME} in {root}: the stitch writes it with the video; check that the "
             "stitch succeeded (`blendbatch status JOB`), or run it again"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    for name in referenced_files(page.decode("utf-8", errors="replace")):
-        data = aws.get_bytes(f"{root.rstrip('/')}/{name}")
-        if data is None:
+    staged = folder / f".{REPORT_NAME}.fetched"
+    aws.download(f"{root}/{REPORT_NAME}", staged)
+    for name in referenced_files(staged.read_text(encoding="utf-8", errors="replace")):
+        if name not in sizes:
             say(f"warning: {root}/{name} is not there; the page shows it as missing")
-            continue
-        _write(folder / name, data)
-    _write(folder / REPORT_NAME, page)
+        elif not _same_size(folder / name, sizes[name]):
+            aws.download(f"{root}/{name}", folder / name)
+    staged.replace(folder / REPORT_NAME)
     return folder / REPORT_NAME
 
 
-def _write(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    partial.replace(path)
+def _same_size(path: Path, size: int) -> bool:
+    return path.is_file() and path.stat().st_size == size
 
 
 def default_folder(root: str) -> Path:
@@ -103,8 +105,6 @@ def default_folder(root: str) -> Path:
     return Path(tempfile.gettempdir()) / "blendbatch-reports" / f"{tail}-{digest}"
 
 
-@app.command()
-@_edge
 def report(
     target: Annotated[
         str, typer.Argument(help="a job id, an s3:// output, or a local output folder")
@@ -120,6 +120,7 @@ def report(
     """The job report page (video, contact sheet, render times, children, warnings)."""
     root = output_of(target)
     if root.startswith("s3://"):
+        root = root.rstrip("/")
         page = download(root, to or default_folder(root), lambda line: typer.echo(line, err=True))
     else:
         page = Path(root) / REPORT_NAME
@@ -131,3 +132,8 @@ def report(
     typer.echo(str(page.resolve()))
     if not no_open:
         webbrowser.open(page.resolve().as_uri())
+
+
+def add_to(app: typer.Typer, edge: Callable[[Callable], Callable]) -> None:
+    """Register `report` on `app`; `edge` maps our errors to exit codes."""
+    app.command()(edge(options.with_aws(report)))
