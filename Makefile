@@ -7,11 +7,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT ?= build/demo
 
-.PHONY: setup demo test checkov lint scene clean help
+.PHONY: setup demo test checkov lint scene clean help browser
 
 help:
 	@echo "make demo   - set up .venv and render examples/demo.blend on this machine"
-	@echo "make test   - set up .venv and run the tests (unit + integration)"
+	@echo "make test   - set up .venv (and chromium) and run the tests (unit + integration)"
 	@echo "make scene  - regenerate examples/demo.blend from examples/make_scene.py"
 	@echo "make clean  - remove build outputs (keeps .venv)"
 	@echo "make test-floor - install the submitter alone with its lowest dependencies, test its CLI"
@@ -34,7 +34,20 @@ demo: $(STAMP)
 	$(BIN)/blendbatch run -i examples/demo.blend -o $(DEMO_OUT) -n demo -f 12 --workers 2
 	@echo "== the demo video is $(DEMO_OUT)/demo/output.mp4"
 
-test: $(STAMP)
+# The report page's test opens it in headless Chromium (Debian's `chromium`): installed here
+# when absent and we can (apt-get, root); otherwise that test fails naming the command.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "== installing chromium: tests/integration/test_report_browser.py opens the report in it"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "warning: chromium is not installed and this is not root with apt-get:"; \
+	    echo "         tests/integration/test_report_browser.py will FAIL until you run"; \
+	    echo "         sudo apt-get install -y chromium"; \
+	  fi; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/cfn-lint submitter/stack/stack.yaml
 	@$(MAKE) --no-print-directory checkov

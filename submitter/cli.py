@@ -20,7 +20,7 @@ import typer
 
 from entrypoint.errors import BadInput, BlendbatchError, Interrupted
 from entrypoint.overrides import Overrides
-from submitter import blendfile, chunking, cli_jobs, jobdef, options, plan
+from submitter import blendfile, chunking, cli_jobs, jobdef, options, plan, reportcmd
 
 app = typer.Typer(
     # Help text is shown as written: `s3://BUCKET[/PREFIX]` is not rich markup.
@@ -453,6 +453,7 @@ def deps(
 
 
 cli_jobs.add_to(app, _edge)
+reportcmd.add_to(app, _edge)
 from submitter import estimate_cli  # noqa: E402 (registers `estimate` on `app`)
 
 

@@ -37,6 +37,7 @@ from entrypoint.manifest import (
     unreadable,
 )
 from entrypoint.settings import StitchSettings
+from entrypoint.stitch.report import write_report
 from entrypoint.storage import Location, parse_location
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,7 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
         dest.child_uri(poster.name),
         dest.child_uri(sheet.name),
     )
+    write_report(dest, manifests, settings, codec.name, name, fed.problems, (fed.width, fed.height))
 
 
 def _read_manifests(source: Location) -> list[dict]:

@@ -15,7 +15,9 @@ from submitter import aws
 from submitter.cli import app
 
 COMMANDS = sorted(typer.main.get_command(app).commands)
-AWS_COMMANDS = {"submit", "status", "watch", "logs", "cancel", "register", "deploy", "ls", "get"}
+AWS_COMMANDS = {
+    *("submit", "status", "watch", "logs", "cancel", "register", "deploy", "ls", "get", "report")
+}
 runner = CliRunner()
 
 
