@@ -11,7 +11,6 @@ import functools
 import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +19,16 @@ import typer
 
 from entrypoint.errors import BadInput, BlendbatchError, Interrupted
 from entrypoint.overrides import Overrides
-from submitter import blendfile, chunking, cli_jobs, jobdef, options, plan, reportcmd
+from submitter import (
+    blendfile,
+    chunking,
+    cli_follow,
+    cli_jobs,
+    cli_stack,
+    options,
+    plan,
+    reportcmd,
+)
 
 app = typer.Typer(
     # Help text is shown as written: `s3://BUCKET[/PREFIX]` is not rich markup.
@@ -178,91 +186,6 @@ def _stale_frames(render: plan.RenderPlan, fresh: bool, say: Callable[[str], Non
 
 @app.command()
 @_edge
-@options.with_aws
-def status(
-    job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")],
-    as_json: Annotated[
-        bool, Opt("--json", help="one JSON object (docs/design.md, Progress)")
-    ] = False,
-) -> None:
-    """Progress by frames, children by state, the stitch; exit 1 if the pipeline failed."""
-    from submitter import pipeline, progress, screen
-
-    report = pipeline.report(job_id)
-    if as_json:
-        typer.echo(json.dumps(progress.as_json(report)))
-    else:
-        screen.print_status(report)
-    _exit_if_failed(report)
-
-
-@app.command()
-@_edge
-@options.with_aws
-def watch(
-    job_id: Annotated[str, typer.Argument(help="the render or the stitch job id")],
-    interval: Annotated[float, Opt("--interval", help="seconds between checks")] = 15.0,
-    as_json: Annotated[
-        bool, Opt("--json", help="a JSON object per check, one a line; the last is final")
-    ] = False,
-) -> None:
-    """Follow a pipeline until it succeeds or fails: a live bar on a terminal, then a summary;
-    exit 1 if it failed."""
-    from submitter import pipeline, progress, progresstext
-    from submitter.screen import Screen
-
-    looker = pipeline.Watcher(job_id)
-    try:
-        if as_json:
-            while True:
-                report = looker.report()
-                typer.echo(json.dumps(progress.as_json(report)))
-                if report.state != progress.RUNNING:
-                    break
-                time.sleep(interval)
-        else:
-            with Screen() as screen:
-                while True:
-                    report = looker.report()
-                    screen.update(report)
-                    if report.state != progress.RUNNING:
-                        break
-                    time.sleep(interval)
-                screen.close()
-                for line in progresstext.lines(report):
-                    if line.startswith(("  failed", "  outside files")):
-                        screen.say(line)
-                screen.summary(report)
-    except KeyboardInterrupt:
-        typer.echo(f"stopped watching; the pipeline goes on (blendbatch watch {job_id})", err=True)
-        raise typer.Exit(Interrupted.exit_code) from None
-    _exit_if_failed(report)
-
-
-def _exit_if_failed(report) -> None:
-    from submitter import progress
-
-    if report.state == progress.FAILED:
-        raise typer.Exit(BlendbatchError.exit_code)
-
-
-@app.command()
-@_edge
-@options.with_aws
-def logs(
-    job_id: Annotated[str, typer.Argument(help="a job id (array job: add --index)")],
-    index: Annotated[int | None, Opt("--index", help="array child index")] = None,
-    follow: Annotated[bool, Opt("--follow", help="keep printing until the job ends")] = False,
-) -> None:
-    """A job's output from CloudWatch Logs."""
-    from submitter import logs as cloudwatch
-
-    target = job_id if index is None else f"{job_id}:{index}"
-    cloudwatch.follow(target, typer.echo, keep_going=follow, poll=5.0)
-
-
-@app.command()
-@_edge
 @options.with_overrides
 def run(
     input_path: Annotated[Path, Opt("-i", "--input", help="a local .blend")],
@@ -338,95 +261,6 @@ def run(
 
 @app.command()
 @_edge
-@options.with_aws
-def register(
-    image: Annotated[
-        str,
-        typer.Option(
-            "--image",
-            envvar="BLENDBATCH_IMAGE",
-            help="the image by digest, REPOSITORY@sha256:... (`make push` prints it); a tag is "
-            "refused",
-        ),
-    ],
-    name: Annotated[str, typer.Option("--name", help="job definition name")] = jobdef.DEFAULT_NAME,
-    vcpus: Annotated[int, typer.Option("--vcpus", help="vCPUs per child")] = 4,
-    memory: Annotated[int, typer.Option("--memory", help="MiB per child")] = 8192,
-    gpus: Annotated[int, typer.Option("--gpus", help="GPUs per child (0: CPU rendering)")] = 0,
-    timeout: Annotated[int, typer.Option("--timeout", help="seconds per attempt")] = 4 * 3600,
-    attempts: Annotated[int, typer.Option("--attempts", help="attempts per child, 1-10")] = 3,
-    job_role_arn: Annotated[
-        str | None, typer.Option("--job-role-arn", help="IAM role the container runs as")
-    ] = None,
-    log_group: Annotated[
-        str, typer.Option("--log-group", help="CloudWatch Logs group")
-    ] = jobdef.DEFAULT_LOG_GROUP,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="print the request as JSON, call nothing")
-    ] = False,
-) -> None:
-    """Register the job definition; an unchanged one is found and reused, not registered again."""
-    spec = jobdef.JobDefinitionSpec(
-        image=image,
-        vcpus=vcpus,
-        memory_mib=memory,
-        gpus=gpus,
-        timeout_seconds=timeout,
-        attempts=attempts,
-        job_role_arn=job_role_arn,
-        log_group=log_group,
-        name=name,
-    )
-    request = jobdef.job_definition(spec)
-    if dry_run:
-        typer.echo(json.dumps(request, indent=2))
-        return
-    from submitter import batch
-
-    typer.echo(json.dumps(batch.register(request)))
-
-
-@app.command()
-@_edge
-@options.with_aws
-def deploy(
-    stack: Annotated[
-        str, typer.Option("--stack", envvar="BLENDBATCH_STACK", help="CloudFormation stack name")
-    ] = "blendbatch",
-    parameter: Annotated[
-        list[str] | None,
-        typer.Option("-p", "--parameter", help="KEY=VALUE, a stack parameter; repeatable"),
-    ] = None,
-    template: Annotated[
-        Path | None, typer.Option("--template", help="another template (default: ours)")
-    ] = None,
-    delete: Annotated[
-        bool, typer.Option("--delete", help="delete the stack instead (the bucket is kept)")
-    ] = False,
-) -> None:
-    """Create or update the AWS stack; print its outputs as the variables `submit` reads."""
-    from submitter import deploy as stacks
-    from submitter.stack.shipped import template_text
-
-    say = functools.partial(typer.echo, err=True)
-    if delete:
-        kept = stacks.destroy(stack, say)
-        if kept:
-            say(
-                f"kept bucket {kept} (your renders; it is versioned): to remove it, empty it "
-                f"with the S3 console's Empty button, then `aws s3 rb s3://{kept}`"
-            )
-        return
-    body = template.read_text() if template else template_text()
-    outputs = stacks.deploy(stack, body, stacks.parse_parameters(parameter or []), say)
-    typer.echo("\n".join(stacks.env_lines(outputs)))
-    hint = stacks.next_step(outputs, stack)
-    if hint:
-        say(hint)
-
-
-@app.command()
-@_edge
 def deps(
     blend_path: Annotated[Path, typer.Argument(help="the local .blend", metavar="SCENE.blend")],
     as_json: Annotated[
@@ -449,10 +283,12 @@ def deps(
     missing = [d for d in found if d.status == "missing"]
     if missing:
         typer.echo(f"error: {depreport.missing_message(missing)}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(BadInput.exit_code)
 
 
+cli_follow.add_to(app, _edge)
 cli_jobs.add_to(app, _edge)
+cli_stack.add_to(app, _edge)
 reportcmd.add_to(app, _edge)
 from submitter import estimate_cli  # noqa: E402 (registers `estimate` on `app`)
 
