@@ -149,8 +149,9 @@ class Watcher:
         if not progress.image_of(render) and render.get("jobDefinition"):
             # DescribeJobs names the image a job ran; an emulator may not, its definition does.
             if self.image is None:
-                self.image = batch.definition_image(render["jobDefinition"])
-            render.setdefault("container", {})["image"] = self.image
+                self.image = _definition_image(render["jobDefinition"])
+            if self.image:
+                render.setdefault("container", {})["image"] = self.image
         frames = progress.frames_uri(render)
         in_s3 = bool(frames and frames.startswith("s3://"))
         present = aws.count_objects(frames) if in_s3 else None
@@ -181,3 +182,14 @@ class Watcher:
                 if manifest is not None:
                     self.manifests[key] = (etag, manifest)
         return [self.manifests[key][1] for key in sorted(listed) if key in self.manifests]
+
+
+def _definition_image(definition: str) -> str:
+    """The image a job definition names; "" when it cannot be looked up. The image line is
+    information: `status` and `watch` go on without it rather than fail."""
+    from submitter import batch
+
+    try:
+        return batch.definition_image(definition) or ""
+    except BlendbatchError:
+        return ""

@@ -362,4 +362,4 @@ def test_a_double_slash_in_the_output_prefix_gives_one_set_of_keys_and_status_co
     assert f"x/shot/jobs/{render['jobId']}.json" in stored
     status = run_cli("status", render["jobId"])
     assert status.returncode == 0, status.stderr
-    assert "4/4 frames in the output" in status.stdout
+    assert "  frames 4/4; " in status.stdout
