@@ -13,7 +13,7 @@ import socket
 import sys
 from collections.abc import Callable
 
-from entrypoint import overrides
+from entrypoint import allowances, overrides
 from entrypoint.errors import BadInput, BlendbatchError
 from entrypoint.settings import RenderSettings, StitchSettings
 
@@ -35,13 +35,10 @@ def _render(args: argparse.Namespace) -> None:
             narrow_start=args.start,
             narrow_end=args.end,
             overrides=overrides.from_options(vars(args)),
-            allow_scripts=args.allow_scripts,
+            **{field: getattr(args, field) for field in allowances.FIELDS},
             deps_uri=args.deps,
             input_etag=args.input_etag,
             content_id=args.content_id,
-            allow_missing=args.allow_missing,
-            allow_file_output=args.allow_file_output,
-            allow_unbaked=args.allow_unbaked,
             stop_grace=args.stop_grace,
         )
     )
@@ -133,31 +130,13 @@ def _add_render_options(render: argparse.ArgumentParser) -> None:
         else:
             metavar = "|".join(row.choices) if row.choices else None
             add(row.option, dest=row.name, type=row.kind, metavar=metavar, help=row.help)
-    add(
-        "--allow-scripts",
-        action="store_true",
-        help="run the .blend's Python (text blocks, Python drivers): only for files you trust",
-    )
+    for allowance in allowances.ALLOWANCES:
+        add(allowance.option, action="store_true", help=allowance.help)
     add("--deps", help="dependency manifest (s3:// or a path): fetch the outside files it lists")
     add("--input-etag", help="the ETag the s3:// input must still have (exit 2 if replaced)")
     add(
         "--content-id",
         help="what the pixels' inputs are (sha256:HEX or etag:ETAG; default: sha256 of the .blend)",
-    )
-    add(
-        "--allow-missing",
-        action="store_true",
-        help="render even if outside files are missing (recorded in the manifest)",
-    )
-    add(
-        "--allow-file-output",
-        action="store_true",
-        help="keep the compositor's File Output nodes; their files go under the output's passes/",
-    )
-    add(
-        "--allow-unbaked",
-        action="store_true",
-        help="render unbaked simulations (each child simulates from its own first frame)",
     )
     add(
         "--stop-grace",

@@ -11,6 +11,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from entrypoint import allowances
 from entrypoint.overrides import PIXEL_FIELDS, Overrides
 
 # What `content_id` is when the submitter could not know it (an s3:// input it did not upload).
@@ -21,26 +22,21 @@ HEX_CHARS = 32
 def render_fingerprint(
     content_id: str,
     overrides: Overrides,
-    *,
-    allow_scripts: bool,
-    allow_missing: bool,
-    allow_file_output: bool = False,
-    allow_unbaked: bool = False,
+    **flags: bool,
 ) -> str:
     """First 32 hex of sha256 over canonical JSON of content, pixel overrides and flags.
 
     The overrides are the requested ones, normalized (`CYCLES`, `PNG`); None means "the file's
-    own value", which the content id already pins down.
+    own value", which the content id already pins down. `flags` are the `--allow-*` flags by
+    field name (entrypoint/allowances.py); one not given is off.
     """
+    unknown = set(flags) - set(allowances.FIELDS)
+    if unknown:
+        raise TypeError(f"not --allow-* flags: {sorted(unknown)}")
     document = {
         "content": content_id,
         "pixels": {name: getattr(overrides, name) for name in PIXEL_FIELDS},
-        "flags": {
-            "allow_scripts": allow_scripts,
-            "allow_missing": allow_missing,
-            "allow_file_output": allow_file_output,
-            "allow_unbaked": allow_unbaked,
-        },
+        "flags": {field: bool(flags.get(field, False)) for field in allowances.FIELDS},
     }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:HEX_CHARS]

@@ -96,10 +96,7 @@ def estimate_command(
     ] = None,
     frames: options.Frames = None,
     overrides: Overrides = options.FROM_TABLE,
-    allow_scripts: options.AllowScripts = False,
-    allow_missing: options.AllowMissing = False,
-    allow_file_output: options.AllowFileOutput = False,
-    allow_unbaked: options.AllowUnbaked = False,
+    allow: dict[str, bool] = options.ALLOW_FROM_TABLE,
     as_json: Annotated[bool, Opt("--json", help="print the estimate as JSON")] = False,
 ) -> None:
     """Render a few scout frames here; project render-hours, wall time and cost of the shot."""
@@ -127,10 +124,7 @@ def estimate_command(
         frame_count=plan.count_frames(info, overrides.scene, None, frame_range),
         frame_range=frame_range,
         overrides=overrides,
-        allow_scripts=allow_scripts,
-        allow_missing=allow_missing,
-        allow_file_output=allow_file_output,
-        allow_unbaked=allow_unbaked,
+        **allow,
     )
     plan.check(render)
     made = measure(render, blend_path, projecting, _err)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from entrypoint import encode_plan, overrides
+from entrypoint import allowances, encode_plan, overrides
 from entrypoint.errors import BadInput
 
 Opt = typer.Option
@@ -39,17 +39,6 @@ def completer(words: tuple[str, ...]) -> Callable[[str], list[str]]:
 
 
 Frames = Annotated[str | None, Opt("--frames", help="scene frames A-B to render")]
-AllowScripts = Annotated[bool, Opt("--allow-scripts", help="run the file's Python (trusted)")]
-AllowMissing = Annotated[
-    bool, Opt("--allow-missing", help="render even if outside files are missing (said loudly)")
-]
-AllowFileOutput = Annotated[
-    bool,
-    Opt("--allow-file-output", help="keep the file's File Output nodes (files under passes/)"),
-]
-AllowUnbaked = Annotated[
-    bool, Opt("--allow-unbaked", help="render unbaked simulations (frames depend on -f)")
-]
 Codec = Annotated[
     str,
     Opt(
@@ -72,6 +61,9 @@ AllowGaps = Annotated[
 
 # The default of a command's `overrides` parameter, which `with_overrides` replaces.
 FROM_TABLE = overrides.Overrides()
+# What a command declares as `allow: dict[str, bool] = ALLOW_FROM_TABLE`: `with_overrides`
+# replaces it by one option per `--allow-*` flag (entrypoint/allowances.py).
+ALLOW_FROM_TABLE: dict[str, bool] = {}
 
 
 def _typer_option(row: overrides.Row) -> Any:
@@ -93,18 +85,31 @@ def _typer_option(row: overrides.Row) -> Any:
 
 
 def with_overrides(command: Callable) -> Callable:
-    """Replace `command`'s `overrides` parameter by one option per override row.
+    """Replace `command`'s `overrides` parameter by one option per override row, and its
+    `allow` parameter (if any) by one option per `--allow-*` flag, handed over as a dict.
 
     typer reads the options from `inspect.signature`, so the wrapper shows it the generated
     signature; every parameter becomes keyword-only, as click passes them all by name.
     """
     keyword = inspect.Parameter.KEYWORD_ONLY
     params: list[inspect.Parameter] = []
+    takes_allow = False
     for param in inspect.signature(command, eval_str=True).parameters.values():
         if param.name == "overrides":
             params += [
                 inspect.Parameter(row.name, keyword, default=None, annotation=_typer_option(row))
                 for row in overrides.ROWS
+            ]
+        elif param.name == "allow":
+            takes_allow = True
+            params += [
+                inspect.Parameter(
+                    a.field,
+                    keyword,
+                    default=False,
+                    annotation=Annotated[bool, Opt(a.option, help=a.short_help)],
+                )
+                for a in allowances.ALLOWANCES
             ]
         else:
             params.append(param.replace(kind=keyword))
@@ -112,6 +117,8 @@ def with_overrides(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(**options: Any) -> Any:
         values = {row.name: options.pop(row.name) for row in overrides.ROWS}
+        if takes_allow:
+            options["allow"] = {field: bool(options.pop(field)) for field in allowances.FIELDS}
         return command(**options, overrides=overrides.from_options(values))
 
     wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from entrypoint import layout
+from entrypoint import allowances, layout
 from entrypoint import overrides as render_overrides
 from entrypoint.errors import BadInput
 from entrypoint.frames import check_frames_per_job, scene_frames, slice_count
@@ -220,10 +220,7 @@ def render_command(plan: RenderPlan) -> list[str]:
         *narrowing,
         *_pinning(plan),
         *render_overrides.to_argv(plan.overrides),
-        *(["--allow-scripts"] if plan.allow_scripts else []),
-        *(["--allow-missing"] if plan.allow_missing else []),
-        *(["--allow-file-output"] if plan.allow_file_output else []),
-        *(["--allow-unbaked"] if plan.allow_unbaked else []),
+        *allowances.argv(plan),
     ]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from entrypoint import allowances
 from entrypoint.fingerprint import render_fingerprint
 from entrypoint.frames import parse_frame_name
 from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR
@@ -29,10 +30,7 @@ def fingerprint_of(render: RenderPlan) -> str | None:
     return render_fingerprint(
         render.content_id,
         render.overrides,
-        allow_scripts=render.allow_scripts,
-        allow_missing=render.allow_missing,
-        allow_file_output=render.allow_file_output,
-        allow_unbaked=render.allow_unbaked,
+        **allowances.of(render),
     )
 
 

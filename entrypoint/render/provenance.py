@@ -11,6 +11,7 @@ import logging
 import shutil
 from pathlib import Path
 
+from entrypoint import allowances
 from entrypoint.errors import TransientFailure
 from entrypoint.fingerprint import file_content_id, render_fingerprint
 from entrypoint.framecheck import Unreadable, check_whole
@@ -41,10 +42,7 @@ def provenance(settings: RenderSettings, blend: Path) -> Provenance:
     fingerprint = render_fingerprint(
         content_id,
         settings.overrides,
-        allow_scripts=settings.allow_scripts,
-        allow_missing=settings.allow_missing,
-        allow_file_output=settings.allow_file_output,
-        allow_unbaked=settings.allow_unbaked,
+        **allowances.of(settings),
     )
     log.info("render fingerprint %s", fingerprint)
     return Provenance(content_id, fingerprint, blender.version())
