@@ -17,7 +17,6 @@ import typer
 
 from entrypoint.errors import BadInput
 from entrypoint.fingerprint import short
-from entrypoint.frames import scene_frames
 from entrypoint.overrides import Overrides
 from submitter import blendfile, chunking, estimate, options, plan
 from submitter.cli import _edge, app
@@ -179,9 +178,8 @@ def measure(
 
 
 def _frames(blend: Path, render: plan.RenderPlan) -> tuple[int, ...]:
-    picked = blendfile.pick_scene(blendfile.read_blend_file(blend), render.overrides.scene)
-    lo, hi = render.frame_range or (None, None)
-    return scene_frames(picked.start, picked.end, picked.step or 1, narrow_start=lo, narrow_end=hi)
+    info = blendfile.read_blend_file(blend)
+    return plan.render_frames(info, render.overrides.scene, None, render.frame_range)
 
 
 def _project(

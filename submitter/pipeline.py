@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from entrypoint.errors import BadInput, BlendbatchError
-from entrypoint.frames import scene_frames
 from entrypoint.layout import MANIFESTS_DIR
 from submitter import blendfile, plan, progress
 
@@ -87,7 +86,9 @@ def local_project(blend: Path, render: plan.RenderPlan, say: Callable[[str], Non
     from submitter import cas
     from submitter.depfind import find_dependencies
 
-    deps = find_dependencies(blend, frames=_scene_frames(str(blend), render))
+    # Every file of a numbered series is sent (depfind): no frame range is needed here, and
+    # reading the whole .blend again for one would be wasted.
+    deps = find_dependencies(blend)
     return cas.prepare(blend, deps, allow_missing=render.allow_missing, say=say)
 
 
@@ -97,13 +98,6 @@ def upload(project, render: plan.RenderPlan, copy_to: str, say: Callable[[str], 
 
     bucket, _ = aws.split_s3_uri(render.input_uri)
     cas.upload(project, bucket, copy_to=copy_to, say=say)
-
-
-def _scene_frames(blend: str, render: plan.RenderPlan) -> tuple[int, ...]:
-    """The frames the render uses (sequences need only theirs)."""
-    picked = blendfile.pick_scene(blendfile.read_blend_file(blend), render.overrides.scene)
-    lo, hi = render.frame_range or (None, None)
-    return scene_frames(picked.start, picked.end, picked.step or 1, narrow_start=lo, narrow_end=hi)
 
 
 def find(job_id: str) -> tuple[dict, dict | None]:

@@ -308,9 +308,19 @@ def count_frames(
     step: int | None,
     frames: tuple[int, int] | None,
 ) -> int:
-    """How many frames the render produces, as the child will count them: the scene's range by
-    its step (or `--step`), narrowed to `--frames`. `info` None: a dry run that did not read
-    the .blend counts `--frames` by `--step` alone."""
+    """How many frames the render produces, as the child will count them (`render_frames`)."""
+    return len(render_frames(info, scene, step, frames))
+
+
+def render_frames(
+    info: blendfile.BlendInfo | None,
+    scene: str | None,
+    step: int | None,
+    frames: tuple[int, int] | None,
+) -> tuple[int, ...]:
+    """The frames the render produces, as the child will list them: the scene's range by its
+    step (or `--step`), narrowed to `--frames`. `info` None: a dry run that did not read the
+    .blend lists `--frames` by `--step` alone."""
     lo, hi = frames if frames else (None, None)
     if info is None:
         if frames is None:
@@ -318,10 +328,10 @@ def count_frames(
                 "a dry run does not read the .blend in S3: pass --frames A-B (and --step), "
                 "or --upload LOCAL.blend"
             )
-        return len(scene_frames(frames[0], frames[1], step or 1))
+        return tuple(scene_frames(frames[0], frames[1], step or 1))
     picked = blendfile.pick_scene(info, scene)
     effective = step or picked.step or 1
-    return len(scene_frames(picked.start, picked.end, effective, narrow_start=lo, narrow_end=hi))
+    return tuple(scene_frames(picked.start, picked.end, effective, narrow_start=lo, narrow_end=hi))
 
 
 def parse_frames(text: str) -> tuple[int, int]:
