@@ -15,6 +15,9 @@ class Allowance:
     field: str  # the attribute on RenderSettings / RenderPlan, e.g. "allow_scripts"
     help: str  # the render command's help
     short_help: str  # the submitter's help
+    # A flag added after fingerprints existed enters the fingerprint only when it is on, so
+    # frames rendered before it existed keep their fingerprint.
+    in_fingerprint_when_off: bool = True
 
     @property
     def option(self) -> str:
@@ -42,6 +45,12 @@ ALLOWANCES: tuple[Allowance, ...] = (
         "render unbaked simulations (each child simulates from its own first frame)",
         "render unbaked simulations (frames depend on -f)",
     ),
+    Allowance(
+        "allow_older_blender",
+        "render a file saved by a newer Blender than this one (what it added may be lost)",
+        "render in an older Blender than the file's (may lose data)",
+        in_fingerprint_when_off=False,
+    ),
 )
 FIELDS: tuple[str, ...] = tuple(a.field for a in ALLOWANCES)
 
@@ -49,6 +58,15 @@ FIELDS: tuple[str, ...] = tuple(a.field for a in ALLOWANCES)
 def of(thing: object) -> dict[str, bool]:
     """The flags of anything that carries them (settings, a plan), by field name."""
     return {field: bool(getattr(thing, field)) for field in FIELDS}
+
+
+def fingerprint_flags(flags: dict[str, bool]) -> dict[str, bool]:
+    """The flags as the fingerprint hashes them (see `in_fingerprint_when_off`)."""
+    return {
+        a.field: bool(flags.get(a.field, False))
+        for a in ALLOWANCES
+        if a.in_fingerprint_when_off or flags.get(a.field, False)
+    }
 
 
 def argv(thing: object) -> list[str]:

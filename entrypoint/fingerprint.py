@@ -36,7 +36,7 @@ def render_fingerprint(
     document = {
         "content": content_id,
         "pixels": {name: getattr(overrides, name) for name in PIXEL_FIELDS},
-        "flags": {field: bool(flags.get(field, False)) for field in allowances.FIELDS},
+        "flags": allowances.fingerprint_flags(flags),
     }
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:HEX_CHARS]

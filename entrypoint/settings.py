@@ -35,6 +35,7 @@ class RenderSettings:
     # simulations (each child simulates from its own first frame).
     allow_file_output: bool = False
     allow_unbaked: bool = False
+    allow_older_blender: bool = False
     # Seconds a SIGTERM waits for the frame in flight before abandoning it. AWS Batch (ECS)
     # sends SIGKILL 30 s after SIGTERM by default: finish uploads and the manifest before that.
     stop_grace: float = 20.0

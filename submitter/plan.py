@@ -52,6 +52,7 @@ class RenderPlan:
     # Opt-ins of the scene checks (docs/design.md "Scene checks").
     allow_file_output: bool = False
     allow_unbaked: bool = False
+    allow_older_blender: bool = False
     # Stitch options, passed through verbatim (`--codec`, `--name`, ...), and the video's name.
     stitch_args: tuple[str, ...] = ()
     video_name: str = "output.mp4"

@@ -193,6 +193,7 @@ def _apply(settings: RenderSettings, render_dir: Path) -> dict:
         "allow_scripts": settings.allow_scripts,
         "allow_file_output": settings.allow_file_output,
         "allow_unbaked": settings.allow_unbaked,
+        "allow_older_blender": settings.allow_older_blender,
     }
     log.info("devices: %s", ", ".join(devices))
     log.info("effective settings: %s", effective)

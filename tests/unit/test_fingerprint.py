@@ -68,3 +68,25 @@ def test_the_scene_check_opt_ins_change_it():
         CONTENT, BASE, allow_scripts=False, allow_missing=False, allow_unbaked=True
     )
     assert len({plain, outputs, unbaked}) == 3
+
+
+def test_a_flag_added_later_keeps_older_fingerprints_and_changes_it_when_on():
+    # The hash of a document without the newer flag: what every earlier render recorded.
+    import hashlib
+    import json
+
+    document = {
+        "content": CONTENT,
+        "pixels": {name: getattr(BASE, name) for name in PIXEL_FIELDS},
+        "flags": {
+            "allow_scripts": False,
+            "allow_missing": False,
+            "allow_file_output": False,
+            "allow_unbaked": False,
+        },
+    }
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    earlier = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    assert fingerprint() == earlier
+    assert render_fingerprint(CONTENT, BASE, allow_older_blender=False) == earlier
+    assert render_fingerprint(CONTENT, BASE, allow_older_blender=True) != earlier
