@@ -11,6 +11,7 @@ import datetime
 import json
 from fractions import Fraction
 
+from entrypoint.blenderversions import UnknownVersion, can_render, parse_version
 from entrypoint.frames import format_ranges
 from entrypoint.manifest import latest_records, scene_record
 
@@ -228,6 +229,13 @@ def _warnings(manifests, bars, children, gaps: str | None) -> list[str]:
             f"--allow-unbaked: {name} is simulated from each child's first frame, so its "
             "frames depend on -f"
         )
+    for saved, blender in _distinct(_older_blender(run) for run in latest):
+        if saved:
+            warnings.append(
+                f"--allow-older-blender: rendered by an older Blender than the file's (saved "
+                f"by Blender {saved}, rendered by Blender {blender}): what {saved} added may "
+                "be missing from the frames"
+            )
     nodes = _distinct(
         (str(n.get("tree")), str(n.get("node")))
         for run in latest
@@ -254,6 +262,18 @@ def _warnings(manifests, bars, children, gaps: str | None) -> list[str]:
                     "process was killed, or is still running)"
                 )
     return warnings
+
+
+def _older_blender(run: dict) -> tuple[str, str] | tuple[None, None]:
+    """(saved-by, rendering Blender) of a run whose Blender is older than the file's."""
+    settings = run.get("settings") if isinstance(run.get("settings"), dict) else {}
+    saved, blender = run.get("saved_by"), settings.get("blender")
+    try:
+        if not can_render(parse_version(str(saved)), parse_version(str(blender))):
+            return str(saved), str(blender)
+    except UnknownVersion:
+        pass
+    return None, None
 
 
 def _distinct(items) -> list:

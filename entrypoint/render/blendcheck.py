@@ -72,3 +72,22 @@ def _tail(stream, tail: bytes = b"") -> bytes:
     while chunk := stream.read(CHUNK):
         tail = (tail + chunk)[-TAIL:]
     return tail
+
+
+def read_head(path: Path) -> bytes:
+    """The first `HEAD_BYTES` of the .blend in `path`, decompressed (of a zstd file only the
+    start of its first frame is read); b"" when they cannot be decompressed."""
+    with path.open("rb") as stream:
+        magic = stream.read(len(ZSTD_MAGIC))
+        stream.seek(0)
+        try:
+            if magic.startswith(GZIP_MAGIC):
+                return gzip.GzipFile(fileobj=stream).read(blendheader.HEAD_BYTES)
+            if magic.startswith(ZSTD_MAGIC):
+                import zstandard
+
+                reader = zstandard.ZstdDecompressor().stream_reader(stream)
+                return reader.read(blendheader.HEAD_BYTES)
+        except Exception:  # gzip: OSError/EOFError/zlib.error; zstandard: ZstdError
+            return b""
+        return stream.read(blendheader.HEAD_BYTES)

@@ -15,12 +15,12 @@ from typing import Any
 
 from entrypoint.errors import BadInput, TransientFailure
 from entrypoint.overrides import ROWS, Overrides
+from entrypoint.render import versioncheck
 
 log = logging.getLogger(__name__)
 
 # RuntimeError texts of open_mainfile -> what the user should do about them.
 _OPEN_HINTS = (
-    ("newer version", "it was saved by a newer Blender: re-save it with Blender 5.0 or older"),
     ("Missing DNA", "it is truncated: upload the whole file again"),
     ("not supported", "it is not a .blend file: check the path"),
     ("Cannot read", "it cannot be read: check the path and that the file is complete"),
@@ -56,18 +56,10 @@ def open_blend(path: Path, *, allow_scripts: bool = False) -> None:
         bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False, use_scripts=allow_scripts)
     except RuntimeError as error:
         text = str(error)
+        if "newer version" in text:  # the file's minimum version is newer than this Blender
+            raise BadInput(versioncheck.blender_refused(path, running(), text)) from None
         hint = next((h for key, h in _OPEN_HINTS if key in text), "check that it is a .blend")
         raise BadInput(f"Blender cannot open {path.name}: {hint} ({text.strip()})") from None
-    saved_by, running = tuple(bpy.data.version[:2]), tuple(bpy.app.version[:2])
-    if saved_by > running:
-        log.warning(
-            "%s was saved by Blender %d.%d, newer than this Blender %d.%d: what that version "
-            "added may render differently or not at all; render with Blender %d.%d or newer",
-            path.name,
-            *saved_by,
-            *running,
-            *saved_by,
-        )
     if allow_scripts:
         log.warning("--allow-scripts: the Python inside %s runs with this job's rights", path.name)
     elif bpy.app.autoexec_fail:
@@ -323,3 +315,10 @@ def version() -> str:
     import bpy
 
     return bpy.app.version_string
+
+
+def running() -> tuple[int, int]:
+    """This Blender's (major, minor)."""
+    import bpy
+
+    return bpy.app.version[0], bpy.app.version[1]

@@ -38,7 +38,7 @@ from entrypoint.layout import (
 )
 from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
 from entrypoint.overrides import extension_of, mismatches, requested
-from entrypoint.render import blender, outside, scenecheck
+from entrypoint.render import blender, outside, scenecheck, versioncheck
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.render.project import Project, fetch_project
 from entrypoint.render.provenance import Provenance, check_frame_file, provenance
@@ -71,6 +71,7 @@ def _render_slice(settings: RenderSettings, output: Location, tmp: Path) -> None
     # extensions) while `import bpy` runs deadlocked on the loader lock vs the GIL.
     project, done_before = _fetch(settings, output, extension, tmp)
     check_blend_complete(project.blend)
+    saved = versioncheck.check_file(project.blend, blender.running(), settings)
     made = provenance(settings, project.blend)
     blender.open_blend(project.blend, allow_scripts=settings.allow_scripts)
     meta = blender.select_scene(settings.overrides.scene)
@@ -113,7 +114,7 @@ def _render_slice(settings: RenderSettings, output: Location, tmp: Path) -> None
     missing = _check_outside(mine, settings.allow_missing, project.folder)
     scene = dataclasses.asdict(meta) | {"frames": list(frames)}
     job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before, made)
-    job.run_record |= {"remapped": remapped, "missing": missing, **found}
+    job.run_record |= {"remapped": remapped, "missing": missing, **found, **saved}
     stop.on_abandon(job.abandon)
     job.run(stop)
 
@@ -241,10 +242,7 @@ class SliceJob:
             blender=self.made.blender,
         )
         self.run_record["skipped"] = done
-        for frame in done:
-            log.info("frame %d: already in the output, skipped", frame)
-        for frame, reason in why.items():
-            log.info("frame %d: %s; rendering again", frame, reason)
+        versioncheck.say_resume(done, why, self.rendered, self.made.blender)
         try:
             for frame in todo:
                 if stop.requested.is_set():
