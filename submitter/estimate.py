@@ -270,8 +270,7 @@ def lines(estimate: Estimate) -> list[str]:
     out = [
         f"scene {scene['name']!r}: {scene['frames']} frames ({scene['first']}-{scene['last']}, "
         f"step {scene['step']}), {scene['width']}x{scene['height']}",
-        f"scouts: frames {scouts}, one child each, on {measured['host']} "
-        f"({measured['threads']} threads, load average {measured['load_average']:.2f})",
+        f"scouts: frames {scouts}, one child each, {_where(measured)}",
         f"  seconds a frame:  {_range(frame, 's')} (min / median / max)",
         f"  start-up a child: {_range(start, 's')} (Blender start + scene load)",
         f"  peak memory:      {estimate.peak_rss_bytes / 2**20:.0f} MiB (largest scout)",
@@ -298,6 +297,18 @@ def lines(estimate: Estimate) -> list[str]:
     if estimate.sheet:
         out.append(f"scout frames: {estimate.sheet}")
     return out
+
+
+def _where(measured: dict) -> str:
+    if measured.get("on") == "batch":
+        return (
+            f"as jobs on AWS Batch ({measured.get('queue')}, {measured.get('job_definition')}: "
+            f"{measured['threads']} vCPUs; host {measured['host']}; container start not included)"
+        )
+    return (
+        f"on {measured['host']} ({measured['threads']} threads, load average "
+        f"{measured['load_average']:.2f})"
+    )
 
 
 def _range(values: Spread, unit: str, digits: int = 1) -> str:
