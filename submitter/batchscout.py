@@ -27,7 +27,7 @@ from submitter import estimate, plan
 
 RECORD_FORMAT = 1
 DONE, FAILED = "SUCCEEDED", "FAILED"
-UNKNOWN_FINGERPRINT = "<fingerprint: the ETag read at submit>"
+UNKNOWN_FINGERPRINT = "<fingerprint>"  # a dry run reads no ETag
 
 
 def scout_plans(
