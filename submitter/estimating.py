@@ -122,8 +122,11 @@ def local_from_s3(
     with tempfile.TemporaryDirectory(prefix="blendbatch-input-") as work:
         blend = Path(work) / file_name
         say(f"downloading {input_uri} (ETag {etag}) to scout it here")
-        with aws.aws_errors(input_uri):
-            aws.client("s3").download_file(bucket, key, str(blend), ExtraArgs={"IfMatch": etag})
+        with aws.aws_errors(input_uri), blend.open("wb") as sink:
+            # GetObject, not download_file: the transfer manager takes no IfMatch.
+            body = aws.client("s3").get_object(Bucket=bucket, Key=key, IfMatch=etag)["Body"]
+            for chunk in body.iter_chunks(1 << 20):
+                sink.write(chunk)
         missing = [d for d in depfind.find_dependencies(blend) if d.status == "missing"]
         if missing and not allow.get("allow_missing"):
             named = ", ".join(sorted({d.reference.written for d in missing})[:5])

@@ -135,3 +135,41 @@ def test_on_batch_needs_the_blend_in_s3(make_blend, tmp_path):
         "(with SCENE.blend too, it and its outside files are uploaded there, as submit "
         "--upload does)\n"
     )
+
+
+def test_local_estimate_of_an_s3_input_is_pinned_by_its_etag(make_blend, bucket, tmp_path):
+    # Given a scene in S3 (no outside files)
+    s3 = boto3.client("s3")
+    s3.upload_file(str(make_blend(end=4)), bucket, "scenes/shot.blend")
+    etag = s3.head_object(Bucket=bucket, Key="scenes/shot.blend")["ETag"].strip('"')
+
+    # When it is estimated here
+    result = run_cli("estimate", "-i", f"s3://{bucket}/scenes/shot.blend", "--local",
+                     "-o", f"s3://{bucket}/renders", "-n", "shot", "--scout", "1", "--json",
+                     env={"XDG_CACHE_HOME": str(tmp_path / "cache")})  # fmt: skip
+
+    # Then its content is the ETag, as for a submit of the same -i, and it is stored there
+    assert result.returncode == 0, result.stdout + result.stderr
+    made = json.loads(result.stdout)
+    assert made["content_id"] == f"etag:{etag}"
+    assert [s["frame"] for s in made["scouts"]] == [1]
+    stored = f"renders/shot/estimates/{made['fingerprint']}.json"
+    assert json.loads(s3.get_object(Bucket=bucket, Key=stored)["Body"].read()) == made
+
+
+def test_local_estimate_of_an_s3_input_with_outside_files_is_refused(dep_project, bucket):
+    # Given a .blend in S3 whose textures and library stayed on the disk it came from
+    boto3.client("s3").upload_file(str(dep_project.blend), bucket, "scenes/shot.blend")
+
+    result = run_cli("estimate", "-i", f"s3://{bucket}/scenes/shot.blend",
+                     "-o", f"s3://{bucket}/renders", "-n", "shot")  # fmt: skip
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"error: s3://{bucket}/scenes/shot.blend names " in result.stderr
+    assert (
+        "outside files that are not in S3 with it (//" in result.stderr
+        and "a job of this s3:// input gets none of them either. Estimate the scene from your "
+        f"disk instead (`blendbatch estimate SCENE.blend -o s3://{bucket}/renders -n shot`, and "
+        "submit it with --upload), or pass --allow-missing\n" in result.stderr
+    )
+    assert _keys(bucket, "renders/") == []
