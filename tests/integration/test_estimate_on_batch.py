@@ -170,6 +170,7 @@ def test_local_estimate_of_an_s3_input_with_outside_files_is_refused(dep_project
         "outside files that are not in S3 with it (//" in result.stderr
         and "a job of this s3:// input gets none of them either. Estimate the scene from your "
         f"disk instead (`blendbatch estimate SCENE.blend -o s3://{bucket}/renders -n shot`, and "
-        "submit it with --upload), or pass --allow-missing\n" in result.stderr
+        "submit it with --upload), or pass --allow-missing\n"
+        in result.stderr
     )
     assert _keys(bucket, "renders/") == []
