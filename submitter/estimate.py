@@ -17,12 +17,16 @@ DEFAULT_MAX_CHILDREN = 100
 DEFAULT_INSTANCE = "c6i.xlarge"
 DEFAULT_MARKET = "spot"
 
-# Approximate hourly prices of Linux instances in us-east-1 (USD), for a first idea of the
-# cost only: On-Demand list prices change rarely, Spot prices move by the hour and by zone.
-PRICES_AS_OF = "2025-06"
+# Hourly prices of Linux instances in us-east-1 (USD), for a first idea of the cost only.
+# On-Demand: list prices. Checked 2026-11 against public pages of 2026: c6i.xlarge $0.17 (so
+# c6i.2xlarge/4xlarge, which scale linearly, $0.34/$0.68) and g5.xlarge $1.006; c7i, m6i, c7a and
+# g4dn are as remembered from 2025 and not confirmed since. Spot: no list price exists (it moves
+# by the hour and zone); each figure is 40 % of On-Demand, a typical discount (a 2026 snapshot
+# showed c6i.xlarge Spot at $0.051-0.077), not a quote.
+PRICES_AS_OF = "2026-11 (partly checked)"
 PRICES_NOTE = (
-    f"approximate us-east-1 Linux prices as of {PRICES_AS_OF}; prices change (Spot by the hour "
-    "and zone): pass --price-per-hour for yours"
+    f"us-east-1 Linux prices as of {PRICES_AS_OF}; Spot is a typical 40 % of On-Demand; "
+    "prices change (Spot by the hour and zone): pass --price-per-hour for yours"
 )
 # name: (vCPUs, On-Demand, typical Spot)
 PRICES: dict[str, tuple[int, float, float]] = {
@@ -33,7 +37,7 @@ PRICES: dict[str, tuple[int, float, float]] = {
     "m6i.2xlarge": (8, 0.384, 0.154),
     "c7a.2xlarge": (8, 0.411, 0.164),
     "g4dn.xlarge": (4, 0.526, 0.210),
-    "g5.xlarge": (4, 1.006, 0.400),
+    "g5.xlarge": (4, 1.006, 0.402),
 }
 MARKETS = ("spot", "on-demand")
 
