@@ -50,6 +50,7 @@ PASSES_DIR = "passes"  # files of File Output nodes the user opted in to (--allo
 REPORT_NAME = "report.html"  # one per output, fixed name
 # `blendbatch estimate` keeps its numbers and scout frames here, by render fingerprint.
 ESTIMATES_DIR = "estimates"
+SCOUTS_SUFFIX = ".scouts"  # `estimate --on-batch`: the scout jobs' own outputs and their record
 
 
 def preview_names(video_name: str) -> tuple[str, str]:
@@ -62,6 +63,18 @@ def estimate_keys(fingerprint: str) -> tuple[str, str]:
     """(the estimate's JSON, its contact sheet of scout frames) for one render fingerprint."""
     stem = f"{ESTIMATES_DIR}/{fingerprint}"
     return f"{stem}.json", stem + SHEET_SUFFIX
+
+
+def scout_root(fingerprint: str, frame: int) -> str:
+    """Where a scout job of `blendbatch estimate --on-batch` renders its one frame (its own
+    `frames/` and `manifests/`), apart from the render's frames: `estimates/<fp>.scouts/0001`."""
+    return f"{ESTIMATES_DIR}/{fingerprint}{SCOUTS_SUFFIX}/{frame_name(frame, 'x')[:-2]}"
+
+
+def scouts_record_key(fingerprint: str) -> str:
+    """The scout jobs submitted for one fingerprint, so running the estimate again collects
+    them instead of paying for new ones."""
+    return f"{ESTIMATES_DIR}/{fingerprint}{SCOUTS_SUFFIX}.json"
 
 
 def segment_key(index: int, extension: str) -> str:

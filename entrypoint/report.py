@@ -26,13 +26,16 @@ def build(
     video: dict | None = None,
     gaps: str | None = None,
     price_per_hour: float | None = None,
+    price_source: str | None = None,
 ) -> dict:
     """The report model of one output.
 
     `files` names the video and its previews (`video`, `poster`, `sheet`: relative to the
     report); `video` holds the stitch's own settings and facts (codec, crf, ...); `gaps` is
     the stitch's description of frames `--allow-gaps` held over; `price_per_hour` (per child,
-    i.e. per running job) gives an estimated cost, which is left out when no price is known.
+    i.e. per running job; `price_source` says where it came from) gives an estimated cost of
+    the children's running time; without one the cost is None and `cost_note` says how to
+    get one (never a cost of 0).
     """
     scene = scene_record(manifests)
     latest = latest_records([_tagged(m) for m in manifests])
@@ -62,9 +65,7 @@ def build(
         "retries": sum(1 for run in runs if run["attempt"] > 1),
         "reclaims": sum(1 for run in runs if run["state"] == "terminated"),
     }
-    if price_per_hour is not None:
-        totals["price_per_hour"] = price_per_hour
-        totals["cost"] = round(child_seconds / 3600 * price_per_hour, 4)
+    totals |= cost(child_seconds, price_per_hour, price_source)
     blender = sorted({str(b["blender"]) for b in bars if b["blender"]})
     return {
         "format": MODEL_FORMAT,
@@ -85,6 +86,43 @@ def build(
         "blender": blender,
         "warnings": _warnings(manifests, bars, children, gaps),
     }
+
+
+UNKNOWN_COST = (
+    "unknown (pass --price-per-hour and --vcpus, or --instance, to `blendbatch estimate` for "
+    "this render before it runs: the report takes the price of its stored estimate)"
+)
+PRICES_CHANGE = "an estimate: prices change (Spot by the hour and zone)"
+
+
+def cost(child_seconds: float, price_per_hour: float | None, source: str | None) -> dict:
+    """The totals' cost: children's hours x the price of a child-hour, or unknown."""
+    if price_per_hour is None:
+        return {"cost": None, "price_per_hour": None, "cost_note": UNKNOWN_COST}
+    note = source or "price given"
+    if "prices change" not in note:
+        note = f"{note}; {PRICES_CHANGE}"
+    return {
+        "cost": round(child_seconds / 3600 * price_per_hour, 4),
+        "price_per_hour": price_per_hour,
+        "cost_note": note,
+    }
+
+
+def price_of(estimate: dict | None, fingerprint: str | None) -> tuple[float | None, str | None]:
+    """(price of a child-hour, where it came from) from a stored estimate of this render
+    (`blendbatch estimate`'s JSON, format 1); (None, None) when there is none or it does not
+    match the fingerprint."""
+    if not isinstance(estimate, dict) or estimate.get("fingerprint") != fingerprint:
+        return None, None
+    try:
+        projection = estimate["projection"]
+        price = projection["price"]
+        per_hour = float(price["per_child_hour"])
+        source = f"{projection['vcpus']} vCPUs a child, {price['source']}"
+    except (KeyError, TypeError, ValueError):
+        return None, None
+    return per_hour, f"{source} (from estimate {fingerprint[:8]}...)"
 
 
 def _index(manifest: dict) -> int:

@@ -146,14 +146,20 @@ def _totals(totals: dict, blender: list[str]) -> str:
         ("reclaims", "terminated attempts (Spot reclaims)", f"{totals['reclaims']}"),
         ("blender", "Blender", ", ".join(blender) or "not recorded"),
     ]
-    if "cost" in totals:
-        rows.append(
+    if totals.get("cost") is None:
+        rows.append(("cost", "estimated cost", totals.get("cost_note") or "unknown"))
+    else:
+        hours = totals["child_seconds"] / 3600
+        rows += [
             (
                 "cost",
                 "estimated cost",
-                f"${totals['cost']:.2f} at ${totals['price_per_hour']:g} per child-hour",
-            )
-        )
+                f"${totals['cost']:.{2 if totals['cost'] >= 0.01 else 4}f} = {hours:.4f} "
+                "child-hours x "
+                f"${totals['price_per_hour']:g} a child-hour",
+            ),
+            ("price", "price", totals["cost_note"]),
+        ]
     body = "".join(
         f'<tr><th>{_e(label)}</th><td data-total="{_e(key)}">{_e(text)}</td></tr>'
         for key, label, text in rows

@@ -17,12 +17,16 @@ DEFAULT_MAX_CHILDREN = 100
 DEFAULT_INSTANCE = "c6i.xlarge"
 DEFAULT_MARKET = "spot"
 
-# Approximate hourly prices of Linux instances in us-east-1 (USD), for a first idea of the
-# cost only: On-Demand list prices change rarely, Spot prices move by the hour and by zone.
-PRICES_AS_OF = "2025-06"
+# Hourly prices of Linux instances in us-east-1 (USD), for a first idea of the cost only.
+# On-Demand: list prices. Checked 2026-11 against public pages of 2026: c6i.xlarge $0.17 (so
+# c6i.2xlarge/4xlarge, which scale linearly, $0.34/$0.68) and g5.xlarge $1.006; c7i, m6i, c7a and
+# g4dn are as remembered from 2025 and not confirmed since. Spot: no list price exists (it moves
+# by the hour and zone); each figure is 40 % of On-Demand, a typical discount (a 2026 snapshot
+# showed c6i.xlarge Spot at $0.051-0.077), not a quote.
+PRICES_AS_OF = "2026-11 (partly checked)"
 PRICES_NOTE = (
-    f"approximate us-east-1 Linux prices as of {PRICES_AS_OF}; prices change (Spot by the hour "
-    "and zone): pass --price-per-hour for yours"
+    f"us-east-1 Linux prices as of {PRICES_AS_OF}; Spot is a typical 40 % of On-Demand; "
+    "prices change (Spot by the hour and zone): pass --price-per-hour for yours"
 )
 # name: (vCPUs, On-Demand, typical Spot)
 PRICES: dict[str, tuple[int, float, float]] = {
@@ -33,7 +37,7 @@ PRICES: dict[str, tuple[int, float, float]] = {
     "m6i.2xlarge": (8, 0.384, 0.154),
     "c7a.2xlarge": (8, 0.411, 0.164),
     "g4dn.xlarge": (4, 0.526, 0.210),
-    "g5.xlarge": (4, 1.006, 0.400),
+    "g5.xlarge": (4, 1.006, 0.402),
 }
 MARKETS = ("spot", "on-demand")
 
@@ -270,8 +274,7 @@ def lines(estimate: Estimate) -> list[str]:
     out = [
         f"scene {scene['name']!r}: {scene['frames']} frames ({scene['first']}-{scene['last']}, "
         f"step {scene['step']}), {scene['width']}x{scene['height']}",
-        f"scouts: frames {scouts}, one child each, on {measured['host']} "
-        f"({measured['threads']} threads, load average {measured['load_average']:.2f})",
+        f"scouts: frames {scouts}, one child each, {_where(measured)}",
         f"  seconds a frame:  {_range(frame, 's')} (min / median / max)",
         f"  start-up a child: {_range(start, 's')} (Blender start + scene load)",
         f"  peak memory:      {estimate.peak_rss_bytes / 2**20:.0f} MiB (largest scout)",
@@ -298,6 +301,18 @@ def lines(estimate: Estimate) -> list[str]:
     if estimate.sheet:
         out.append(f"scout frames: {estimate.sheet}")
     return out
+
+
+def _where(measured: dict) -> str:
+    if measured.get("on") == "batch":
+        return (
+            f"as jobs on AWS Batch ({measured.get('queue')}, {measured.get('job_definition')}: "
+            f"{measured['threads']} vCPUs; host {measured['host']}; container start not included)"
+        )
+    return (
+        f"on {measured['host']} ({measured['threads']} threads, load average "
+        f"{measured['load_average']:.2f})"
+    )
 
 
 def _range(values: Spread, unit: str, digits: int = 1) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -24,42 +23,19 @@ from submitter.cli import _edge, app
 Opt = typer.Option
 
 
-@dataclasses.dataclass(frozen=True)
-class Projecting:
-    """How to project the scouts onto the shot (the command's options, checked)."""
-
-    scouts: int = estimate.DEFAULT_SCOUTS
-    frames_per_job: int | None = None  # None: chosen for target_minutes
-    target_minutes: float = chunking.DEFAULT_TARGET_MINUTES
-    max_children: int = estimate.DEFAULT_MAX_CHILDREN
-    vcpus: int | None = None
-    instance: str = estimate.DEFAULT_INSTANCE
-    market: str = estimate.DEFAULT_MARKET
-    price_per_hour: float | None = None
-
-    def check(self) -> None:
-        for flag, value in (("--scout", self.scouts), ("--max-children", self.max_children)):
-            if value < 1:
-                raise BadInput(f"{flag} {value}: give 1 or more")
-        if self.vcpus is not None and self.vcpus < 1:
-            raise BadInput(f"--vcpus {self.vcpus}: give 1 or more")
-        if self.price_per_hour is not None and self.price_per_hour < 0:
-            raise BadInput(f"--price-per-hour {self.price_per_hour:g}: give 0 or more")
-        if self.instance not in estimate.PRICES:
-            known = ", ".join(estimate.PRICES)
-            raise BadInput(
-                f"--instance {self.instance!r} is not in the price table ({known}): "
-                "pass --vcpus N --price-per-hour USD for another"
-            )
-        if self.market not in estimate.MARKETS:
-            raise BadInput(f"--market {self.market!r}: give spot or on-demand")
-
-
 @app.command("estimate")
 @_edge
+@options.with_aws
 @options.with_overrides
 def estimate_command(
-    blend_path: Annotated[Path, typer.Argument(help="the local .blend", metavar="SCENE.blend")],
+    blend_path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="the local .blend (with -i s3://... too: --on-batch uploads it and its outside "
+            "files there, as submit --upload)",
+            metavar="[SCENE.blend]",
+        ),
+    ] = None,
     output: Annotated[
         str,
         Opt(
@@ -68,12 +44,43 @@ def estimate_command(
             help="where the render will go (folder or s3://): the "
             "estimate is kept under <output>/<name>/estimates/",
         ),  # fmt: skip
-    ],
+    ] = "",
+    input_uri: Annotated[
+        str | None, Opt("-i", "--input", help="the .blend in S3, as submit reads it")
+    ] = None,
     name: Annotated[str, Opt("-n", "--name", help="the render's name, as for run/submit")] = (
         "render"
     ),
     scouts: Annotated[int, Opt("--scout", help="scout frames: first, last, evenly spread")] = 3,
-    local: Annotated[bool, Opt("--local", help="render the scouts on this machine")] = True,
+    local: Annotated[
+        bool,
+        Opt("--local/--on-batch", help="render the scouts here, or as jobs on AWS Batch"),
+    ] = True,
+    queue: Annotated[
+        str, Opt("-q", "--queue", envvar="BLENDBATCH_QUEUE", help="--on-batch: the job queue")
+    ] = "",
+    job_definition: Annotated[
+        str,
+        Opt(
+            "-d",
+            "--job-definition",
+            envvar="BLENDBATCH_JOB_DEFINITION",
+            help="--on-batch: the real job's definition (image, vCPUs)",
+        ),
+    ] = "",  # fmt: skip
+    wait: Annotated[
+        bool,
+        Opt(
+            "--wait/--no-wait",
+            help="--on-batch: wait for the scouts (the same command later collects them)",
+        ),
+    ] = True,  # fmt: skip
+    interval: Annotated[float, Opt("--interval", help="--on-batch: seconds between checks")] = (
+        15.0
+    ),
+    dry_run: Annotated[
+        bool, Opt("--dry-run", help="--on-batch: print the scout jobs, call nothing")
+    ] = False,
     frames_per_job: Annotated[
         str, Opt("-f", "--frames-per-job", help="frames per child to project, or auto")
     ] = chunking.AUTO,
@@ -98,11 +105,19 @@ def estimate_command(
     allow: dict[str, bool] = options.ALLOW_FROM_TABLE,
     as_json: Annotated[bool, Opt("--json", help="print the estimate as JSON")] = False,
 ) -> None:
-    """Render a few scout frames here; project render-hours, wall time and cost of the shot."""
-    from submitter import scout
+    """Render a few scout frames (here, or as AWS Batch jobs); project render-hours, wall time
+    and cost of the shot."""
+    from submitter import estimating, scout
 
-    scout.require_blender()
-    projecting = Projecting(
+    if not output:
+        raise BadInput("no output: pass -o OUTPUT, where the render will go (folder or s3://)")
+    if blend_path is None and input_uri is None:
+        raise BadInput("no scene: give SCENE.blend (a local file) or -i s3://BUCKET/KEY")
+    if input_uri is not None and not input_uri.startswith("s3://"):
+        raise BadInput(f"-i {input_uri}: give an s3:// URI; a local .blend is SCENE.blend")
+    if dry_run and local:
+        raise BadInput("--dry-run shows the scout jobs of --on-batch; --local renders here")
+    projecting = estimating.Projecting(
         scouts=scouts,
         frames_per_job=chunking.parse_frames_per_job(frames_per_job),
         target_minutes=target_minutes,
@@ -113,8 +128,28 @@ def estimate_command(
         price_per_hour=price_per_hour,
     )
     projecting.check()
-    info = blendfile.read_blend_file(blend_path)
     frame_range = plan.parse_frames(frames) if frames else None
+    if not local:
+        batch_options = plan.BatchOptions(queue=queue, job_definition=job_definition)
+        made = estimating.on_batch(
+            blend=blend_path, input_uri=input_uri, output=output, name=name,
+            frame_range=frame_range, overrides=overrides, allow=allow, projecting=projecting,
+            options=batch_options, wait=wait, interval=interval, dry_run=dry_run, say=_err,
+        )  # fmt: skip
+        if isinstance(made, dict):
+            typer.echo(json.dumps(made, indent=2))
+        if isinstance(made, estimate.Estimate):
+            _show(made, as_json)
+        return
+    if blend_path is None:
+        made = estimating.local_from_s3(
+            input_uri=input_uri, output=output, name=name, frame_range=frame_range,
+            overrides=overrides, allow=allow, projecting=projecting, say=_err,
+        )  # fmt: skip
+        _show(made, as_json)
+        return
+    scout.require_blender()
+    info = blendfile.read_blend_file(blend_path)
     render = plan.RenderPlan(
         name=name,
         input_uri=str(blend_path.resolve()),
@@ -126,7 +161,10 @@ def estimate_command(
         **allow,
     )
     plan.check(render)
-    made = measure(render, blend_path, projecting, _err)
+    _show(estimating.measure(render, blend_path, projecting, _err), as_json)
+
+
+def _show(made: estimate.Estimate, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(estimate.to_json(made), indent=2))
     else:
@@ -135,80 +173,6 @@ def estimate_command(
 
 def _err(message: str) -> None:
     typer.echo(message, err=True)
-
-
-def measure(
-    render: plan.RenderPlan, blend: Path, projecting: Projecting, say: Callable[[str], None]
-) -> estimate.Estimate:
-    """Scout, project, keep the sheet and store the estimate under the render's output."""
-    from submitter import pipeline, scout, stale
-
-    if render.content_id is None:
-        project = pipeline.local_project(blend, render, say)
-        render = dataclasses.replace(render, content_id=project.content_id)
-    fingerprint = stale.fingerprint_of(render)
-    frames = _frames(blend, render)
-    picks = estimate.scout_frames(frames, projecting.scouts)
-    say(f"estimate {short(fingerprint)}: {len(picks)} scout frames of {len(frames)}, one at a time")
-    with tempfile.TemporaryDirectory(prefix="blendbatch-scouts-") as work:
-        scouts, run = scout.render_scouts(render, picks, Path(work), say)
-        settings = run.get("settings", {})
-        size = (int(settings.get("width", 0)), int(settings.get("height", 0)))
-        sheet = scout.contact_sheet(render, picks, Path(work), size) if all(size) else None
-        measured = scout.measured(render, run)
-        scene = {
-            "name": settings.get("scene"),
-            "first": frames[0],
-            "last": frames[-1],
-            "step": frames[1] - frames[0] if len(frames) > 1 else 1,
-            "frames": len(frames),
-            "width": size[0],
-            "height": size[1],
-        }
-        made = estimate.Estimate(
-            fingerprint=fingerprint,
-            content_id=render.content_id,
-            scene=scene,
-            measured=measured,
-            scouts=scouts,
-            projection=_project(scouts, len(frames), measured["threads"], projecting),
-        )
-        sheet_at = scout.store(render.output_root, made, sheet)
-    return dataclasses.replace(made, sheet=sheet_at)
-
-
-def _frames(blend: Path, render: plan.RenderPlan) -> tuple[int, ...]:
-    info = blendfile.read_blend_file(blend)
-    return plan.render_frames(info, render.overrides.scene, None, render.frame_range)
-
-
-def _project(
-    scouts: tuple[estimate.Scout, ...], frames: int, threads: int, projecting: Projecting
-) -> estimate.Projection:
-    instance_vcpus = estimate.PRICES[projecting.instance][0]
-    fallback = threads if projecting.price_per_hour is not None else instance_vcpus
-    vcpus = projecting.vcpus or fallback
-    per_job = projecting.frames_per_job
-    if per_job is None:
-        per_frame = estimate.spread([s.seconds * threads / vcpus for s in scouts]).median
-        startup = estimate.spread([s.startup_seconds for s in scouts]).median
-        per_job = chunking.choose(frames, startup, per_frame, projecting.target_minutes)
-        per_job = per_job.frames_per_child
-    price = estimate.price_for(
-        vcpus,
-        price_per_hour=projecting.price_per_hour,
-        instance=projecting.instance,
-        market=projecting.market,
-    )
-    return estimate.project(
-        scouts,
-        frames=frames,
-        frames_per_child=per_job,
-        max_children=projecting.max_children,
-        measured_threads=threads,
-        vcpus=vcpus,
-        price=price,
-    )
 
 
 def auto_frames_per_job(
@@ -222,7 +186,7 @@ def auto_frames_per_job(
 ) -> plan.RenderPlan:
     """`-f auto`: the plan with frames per child chosen from this render's estimate (stored,
     or measured here when Blender is installed); BadInput naming `blendbatch estimate`."""
-    from submitter import pipeline, scout, stale
+    from submitter import estimating, pipeline, scout, stale
 
     fingerprint = stale.fingerprint_of(render)
     if fingerprint is None or pipeline.AT_SUBMIT in (render.content_id or ""):
@@ -233,14 +197,16 @@ def auto_frames_per_job(
     found = scout.find_stored(render.output_root, fingerprint, may_call_aws=not dry_run)
     if found is None:
         if blend is None or not scout.has_blender():
+            scene = f"{blend} -i S3_INPUT" if blend else f"-i {render.input_uri}"
             raise BadInput(
                 f"-f auto: no estimate of this render (fingerprint {short(fingerprint)}) under "
                 f"{render.output_root} or in {scout.cache_dir()}: run `blendbatch estimate "
-                f"{blend or 'SCENE.blend'} -o {render.output_uri} -n {render.name}` with the same "
-                "settings first (it needs the render extra), or give -f N"
+                f"{scene} --on-batch -o {render.output_uri} -n {render.name} -q QUEUE -d JOBDEF` "
+                "with the same settings first (scout frames as jobs on AWS Batch; or "
+                "`blendbatch estimate SCENE.blend` here, with the render extra), or give -f N"
             )
         say(f"-f auto: no stored estimate of {short(fingerprint)}; rendering scout frames here")
-        made = measure(render, blend, Projecting(), say)
+        made = estimating.measure(render, blend, estimating.Projecting(), say)
         found = made, f"{render.output_root} (just measured)"
     made, where = found
     threads = made.measured["threads"]

@@ -122,15 +122,23 @@ def contact_sheet(
 ) -> Path | None:
     """The scout frames on one labelled sheet; None for OpenEXR (no display transform)."""
     ext = extension_of(render.overrides.file_format or "PNG")
+    found = {
+        frame: Path(_scout_plan(render, frame, workdir).output_root) / "frames" for frame in frames
+    }
+    return sheet_of({f: folder / frame_name(f, ext) for f, folder in found.items()}, workdir, size)
+
+
+def sheet_of(files: dict[int, Path], workdir: Path, size: tuple[int, int]) -> Path | None:
+    """A labelled sheet of the frame files (frame -> file); None for OpenEXR frames."""
+    frames = tuple(files)
+    ext = files[frames[0]].suffix.lstrip(".")
     if ext == "exr":
         return None
     tiles = workdir / "sheet"
     tiles.mkdir()
     sheet_plan = previews.sheet_plan(frames, *size)
     for n, index in enumerate(sheet_plan.picks):
-        child = _scout_plan(render, frames[index], workdir)
-        found = Path(child.output_root) / "frames" / frame_name(frames[index], ext)
-        shutil.copyfile(found, tiles / f"{n:03d}.{ext}")
+        shutil.copyfile(files[frames[index]], tiles / f"{n:03d}.{ext}")
     out = workdir / "scouts.sheet.jpg"
     pattern = str(tiles / f"%03d.{ext}")
     video.make_picture(previews.sheet_command(video.ffmpeg_exe(), sheet_plan, pattern, str(out)))

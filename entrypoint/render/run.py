@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+import os
 import shutil
 import signal
 import tempfile
@@ -302,6 +303,7 @@ class SliceJob:
         with self.manifest_lock:
             self.run_record["outcome"] = outcome
             self.run_record["finished"] = _now()
+            self.run_record.update(_process_usage())
             self._write_manifest()
 
     def _write_manifest(self) -> None:
@@ -318,6 +320,22 @@ class SliceJob:
             content_id=self.made.content_id,
         )
         self.output.put_bytes(data, manifest_key(self.settings.index))
+
+
+def _process_usage() -> dict:
+    """This process's age (Python and Blender start, scene load and every frame: what a scout
+    on Batch reports as its wall time) and peak resident memory, for `blendbatch estimate`."""
+    import resource
+
+    usage = {"peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    try:
+        # Field 22 of /proc/self/stat: the start in clock ticks since boot (Linux only).
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        usage["process_seconds"] = round(time.clock_gettime(time.CLOCK_BOOTTIME) - started, 3)
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    return usage
 
 
 def _now(*, precise: bool = False) -> str:

@@ -7,11 +7,12 @@ and the stitch still succeeds (retrying it would encode everything again for one
 
 from __future__ import annotations
 
+import json
 import logging
 
 from entrypoint import report, reportpage
 from entrypoint.framecheck import FrameProblems
-from entrypoint.layout import REPORT_NAME, preview_names
+from entrypoint.layout import REPORT_NAME, estimate_keys, preview_names
 from entrypoint.settings import StitchSettings
 from entrypoint.storage import Location
 
@@ -30,6 +31,7 @@ def write_report(
     """Put `report.html` next to the video (one atomic write); log, never raise, on failure."""
     try:
         poster, sheet = preview_names(video_name)
+        per_hour, source = _price(dest, manifests)
         model = report.build(
             manifests,
             files={"video": video_name, "poster": poster, "sheet": sheet},
@@ -41,6 +43,8 @@ def write_report(
                 "allow_gaps": settings.allow_gaps,
             },
             gaps=problems.describe() if problems else None,
+            price_per_hour=per_hour,
+            price_source=source,
         )
         dest.put_bytes(reportpage.render(model).encode("utf-8"), REPORT_NAME)
     except Exception as error:  # noqa: BLE001 - see the module docstring
@@ -53,3 +57,21 @@ def write_report(
         )
         return
     log.info("report: %s", dest.child_uri(REPORT_NAME))
+
+
+def _price(dest: Location, manifests: list[dict]) -> tuple[float | None, str | None]:
+    """The price of a child-hour from this render's stored estimate, if there is one (the
+    render's fingerprint: the one its manifests share)."""
+    prints = {m.get("fingerprint") for m in manifests}
+    if len(prints) != 1 or None in prints:
+        return None, None
+    (fingerprint,) = prints
+    json_key, _ = estimate_keys(fingerprint)
+    if dest.size(json_key) is None:
+        return None, None
+    try:
+        document = json.loads(dest.get_bytes(json_key))
+    except ValueError:
+        log.warning("the estimate %s is not JSON: no cost on the report", json_key)
+        return None, None
+    return report.price_of(document, fingerprint)

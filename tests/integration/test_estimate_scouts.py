@@ -77,13 +77,14 @@ def test_estimate_without_blender_says_to_install_the_render_extra(make_blend, t
     assert not (tmp_path / "out").exists()
 
 
-def test_f_auto_without_an_estimate_or_blender_names_blendbatch_estimate(make_blend, tmp_path):
+def test_f_auto_without_an_estimate_or_blender_names_estimate_on_batch(make_blend, tmp_path):
     blend = make_blend(end=2)
     result = run_cli(*_submit_auto(blend, tmp_path), env=_no_blender(tmp_path))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "error: -f auto: no estimate of this render (fingerprint " in result.stderr
     assert (
-        f"run `blendbatch estimate {blend} -o s3://films/renders -n shot` with the same "
-        "settings first (it needs the render extra), or give -f N"
+        f"run `blendbatch estimate {blend} -i S3_INPUT --on-batch -o s3://films/renders -n shot "
+        "-q QUEUE -d JOBDEF` with the same settings first (scout frames as jobs on AWS Batch; or "
+        "`blendbatch estimate SCENE.blend` here, with the render extra), or give -f N"
     ) in result.stderr
     assert result.stdout == ""

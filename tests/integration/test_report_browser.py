@@ -2,9 +2,12 @@
 video, shows one bar per frame and the totals, logs no error, loads nothing but its own files,
 and a script in a scene name stays text."""
 
+import dataclasses
+import json
 import shutil
 from pathlib import Path
 
+from submitter import estimate
 from tests.browser import load
 from tests.conftest import run_entrypoint
 from tests.report_kit import EVIL, output_files
@@ -43,10 +46,16 @@ def own_files(visit, folder: Path) -> list[str]:
 
 
 def test_the_report_in_a_browser(tmp_path):
-    # Given a stitched output: 12 frames from 3 children, one reclaimed, one failed once,
+    # Given an output: 12 frames from 3 children, one reclaimed, one failed once,
     # from a scene named like a script
     root = tmp_path / "shot"
     write_local(root, output_files())
+    # ... and a stored estimate of the same render (fingerprint), priced from the table
+    price = estimate.price_for(8, price_per_hour=None, instance="c6i.2xlarge", market="on-demand")
+    stored = {"format": 1, "fingerprint": "f" * 32,
+              "projection": {"vcpus": 8, "price": dataclasses.asdict(price)}}  # fmt: skip
+    (root / "estimates").mkdir()
+    (root / "estimates" / f"{'f' * 32}.json").write_text(json.dumps(stored))
     result = run_entrypoint("stitch", "-i", str(root), "-o", str(root))
     assert result.returncode == 0, result.stderr
 
@@ -67,12 +76,19 @@ def test_the_report_in_a_browser(tmp_path):
     assert values["video_loaded"] == root.resolve().as_uri() + "/output.mp4"
     assert values["video_width"] == 64 and values["video_error"] is True
     assert values["sheet_width"] > 0
-    # And the totals are the manifests' (no price is known: no cost)
+    # And the totals are the manifests', the cost priced by the render's stored estimate
     totals = values["totals"]
     assert (totals["frames"], totals["renders"], totals["wall"]) == ("12", "13", "40.00 s")
     assert totals["render-hours"] == "0.0066 h (23.70 s)"
     assert (totals["retries"], totals["reclaims"], totals["blender"]) == ("2", "1", "5.0.0, 5.0.1")
-    assert "cost" not in totals
+    assert totals["cost"] == "$0.0041 = 0.0119 child-hours x $0.34 a child-hour"
+    assert totals["price"] == (
+        f"8 vCPUs a child, c6i.2xlarge on-demand at $0.340/h ({estimate.PRICES_NOTE}) "
+        "(from estimate ffffffff...)"
+    )
+    assert (
+        f"as of {estimate.PRICES_AS_OF}" in totals["price"] and "prices change" in totals["price"]
+    )
     # And the scene's name is shown as the text it is
     assert values["heading"].startswith(EVIL) and values["scripts"] == 1
     assert values["warnings"] == 4 and values["timeline_runs"] == 5

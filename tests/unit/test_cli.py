@@ -16,7 +16,19 @@ from submitter.cli import app
 
 COMMANDS = sorted(typer.main.get_command(app).commands)
 AWS_COMMANDS = {
-    *("submit", "status", "watch", "logs", "cancel", "register", "deploy", "ls", "get", "report")
+    *(
+        "submit",
+        "status",
+        "watch",
+        "logs",
+        "cancel",
+        "register",
+        "deploy",
+        "ls",
+        "get",
+        "report",
+        "estimate",
+    )
 }
 runner = CliRunner()
 

@@ -76,8 +76,15 @@ def test_a_table_instance_is_shared_by_its_vcpus():
     price = estimate.price_for(2, price_per_hour=None, instance="c6i.xlarge", market="on-demand")
     vcpus, on_demand, _ = estimate.PRICES["c6i.xlarge"]
     assert price.per_child_hour == on_demand * 2 / vcpus
-    assert price.source.startswith("2/4 of c6i.xlarge on-demand at $0.170/h (approximate")
+    assert price.source.startswith("2/4 of c6i.xlarge on-demand at $0.170/h (us-east-1 Linux")
     assert estimate.PRICES_AS_OF in price.source and "prices change" in price.source
+
+
+def test_table_spot_figures_are_the_stated_share_of_on_demand():
+    # The Spot column is no quote: each figure is 40 % of On-Demand, as PRICES_NOTE says
+    for vcpus, on_demand, spot in estimate.PRICES.values():
+        assert vcpus >= 1 and spot == round(on_demand * 0.4, 3)
+    assert "Spot is a typical 40 % of On-Demand" in estimate.PRICES_NOTE
 
 
 def test_a_given_price_is_one_child_hour():

@@ -26,14 +26,44 @@ def test_totals_count_every_render_of_every_attempt():
         "children": 3,
         "retries": 2,
         "reclaims": 1,
+        "cost": None,  # no price known (below)
+        "price_per_hour": None,
+        "cost_note": report.UNKNOWN_COST,
     }
 
 
-def test_cost_only_when_a_price_is_known():
-    assert "cost" not in build()["totals"]
-    totals = build(price_per_hour=0.36)["totals"]
+def test_cost_is_unknown_not_zero_without_a_price():
+    totals = build()["totals"]
+    assert totals["cost"] is None and totals["price_per_hour"] is None
+    assert totals["cost_note"] == report.UNKNOWN_COST
+    assert totals["cost_note"].startswith("unknown (pass --price-per-hour and --vcpus")
+
+
+def test_cost_is_child_hours_times_the_price_with_its_source():
+    source = "4 vCPUs a child, c6i.xlarge spot"
+    totals = build(price_per_hour=0.36, price_source=source)["totals"]
     assert totals["cost"] == round(43.0 / 3600 * 0.36, 4)
     assert totals["price_per_hour"] == 0.36
+    assert (
+        totals["cost_note"] == f"{source}; an estimate: prices change (Spot by the hour and zone)"
+    )
+    # a table price's source already says so
+    noted = build(price_per_hour=0.36, price_source="x (prices change)")["totals"]
+    assert noted["cost_note"] == "x (prices change)"
+
+
+def test_the_price_comes_from_the_estimate_of_the_same_render():
+    stored = {
+        "fingerprint": "ab" * 16,
+        "projection": {"vcpus": 2, "price": {"per_child_hour": 0.034, "source": "2/4 of x"}},
+    }
+    assert report.price_of(stored, "ab" * 16) == (
+        0.034,
+        "2 vCPUs a child, 2/4 of x (from estimate abababab...)",
+    )
+    assert report.price_of(stored, "cd" * 16) == (None, None)  # another render's
+    assert report.price_of({"fingerprint": "ab" * 16}, "ab" * 16) == (None, None)
+    assert report.price_of(None, "ab" * 16) == (None, None)
 
 
 def test_one_bar_per_scene_frame_from_its_latest_render():

@@ -59,6 +59,8 @@ def test_the_script_policy_allows_exactly_the_page_script():
     assert policy.startswith("default-src 'none';")
 
 
-def test_cost_is_shown_only_with_a_price():
-    assert 'data-total="cost"' not in page()
-    assert "$0.02 at $2 per child-hour" in page(price_per_hour=2.0)  # 43 s of children
+def test_cost_is_shown_with_its_price_or_as_unknown():
+    assert "unknown (pass --price-per-hour and --vcpus" in page()
+    shown = page(price_per_hour=2.0, price_source="--price-per-hour")  # 43 s of children
+    assert "$0.02 = 0.0119 child-hours x $2 a child-hour</td>" in shown
+    assert "--price-per-hour; an estimate: prices change (Spot by the hour and zone)" in shown
