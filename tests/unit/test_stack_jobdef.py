@@ -6,6 +6,7 @@ writes, and the template's job definitions and conditions, resolved as CloudForm
 given parameters, equal the RegisterJobDefinition requests jobdef.py builds for the same values.
 """
 
+import json
 import re
 
 import pytest
@@ -211,3 +212,14 @@ def test_the_outputs_are_the_base_name_and_the_versions():
     assert outputs["JobDefinition"]["Condition"] == "HasJobDefinition"
     assert outputs["BlenderVersions"]["Value"] == {"Ref": names.VERSIONS_PARAMETER}
     assert "ImageDigest" not in stack["Parameters"]
+
+
+def test_the_security_scans_copy_makes_every_optional_resource():
+    # Given the copy `make checkov` scans besides the template
+    copy = json.loads(generate.all_options(STACK.read_text()))
+    parameters = {name: p["Default"] for name, p in copy["Parameters"].items()}
+    # Then every condition of an optional resource holds with its defaults
+    for name in ("UseKms", "LogAccess", "HasJobDefinition"):
+        assert holds(name, parameters), name
+    for release in blenderversions.RELEASES:
+        assert holds(names.condition(release.version), parameters), release.name
