@@ -63,9 +63,9 @@ NO_NETWORK = $(shell unshare -n true 2>/dev/null && echo unshare -n || \
                { unshare -rn true 2>/dev/null && echo unshare -rn; })
 
 # checkov leaves out resources whose Condition is false with the parameter defaults, so it also
-# scans a copy with every opt-in on (KMS key, access log bucket) and an image digest given.
-ALL_OPTIONS := build/stack-all-options.yaml
-ZERO_DIGEST := 0000000000000000000000000000000000000000000000000000000000000000
+# scans a copy with every opt-in on (KMS key, access log bucket) and every Blender version's job
+# definition (all listed, each with a digest), written by the stack's generator.
+ALL_OPTIONS := build/stack-all-options.json
 
 $(CHECKOV_STAMP):
 	@echo "== installing checkov $(CHECKOV_VERSION) in $(CHECKOV_VENV)"
@@ -74,14 +74,12 @@ $(CHECKOV_STAMP):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"
 	@touch $@
 
-checkov: $(CHECKOV_STAMP)
+checkov: $(CHECKOV_STAMP) $(STAMP)
 	@if [ -n "$(NO_NETWORK)" ]; then echo "== checkov on the template, with no network ($(NO_NETWORK))"; \
 	else echo "== checkov on the template; note: unshare cannot drop the network here:" \
 	  "only --skip-download keeps it offline"; fi
 	@mkdir -p build
-	sed -e 's/Default: "false"/Default: "true"/' \
-	  -e '/^  ImageDigest:/,/Default:/ s/Default: ""/Default: "sha256:$(ZERO_DIGEST)"/' \
-	  submitter/stack/stack.yaml > $(ALL_OPTIONS)
+	$(BIN)/python -m submitter.stack.generate --all-options $(ALL_OPTIONS)
 	$(NO_NETWORK) $(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download \
 	  --framework cloudformation -f submitter/stack/stack.yaml -f $(ALL_OPTIONS)
 

@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from entrypoint import blenderversions
+from entrypoint.errors import BadInput
 from submitter import jobdef, options
 
 
@@ -24,7 +26,26 @@ def register(
             "refused",
         ),
     ],
-    name: Annotated[str, typer.Option("--name", help="job definition name")] = jobdef.DEFAULT_NAME,
+    blender: Annotated[
+        str | None,
+        typer.Option(
+            "--blender",
+            help="the Blender version the image has (X.Y): registers BASE-blender-X-Y; default: "
+            "the version the image's tag names, else the newest release",
+        ),
+    ] = None,
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            envvar="BLENDBATCH_JOB_DEFINITION",
+            help="base name of the job definitions `submit` routes to",
+        ),
+    ] = jobdef.DEFAULT_NAME,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="a full job definition name instead of BASE-blender-X-Y"),
+    ] = None,
     vcpus: Annotated[int, typer.Option("--vcpus", help="vCPUs per child")] = 4,
     memory: Annotated[int, typer.Option("--memory", help="MiB per child")] = 8192,
     gpus: Annotated[int, typer.Option("--gpus", help="GPUs per child (0: CPU rendering)")] = 0,
@@ -40,7 +61,9 @@ def register(
         bool, typer.Option("--dry-run", help="print the request as JSON, call nothing")
     ] = False,
 ) -> None:
-    """Register the job definition; an unchanged one is found and reused, not registered again."""
+    """Register the job definition of one Blender version's image; an unchanged one is found and
+    reused, not registered again."""
+    version = _blender_version(blender, image)
     spec = jobdef.JobDefinitionSpec(
         image=image,
         vcpus=vcpus,
@@ -50,15 +73,40 @@ def register(
         attempts=attempts,
         job_role_arn=job_role_arn,
         log_group=log_group,
-        name=name,
+        name=name or jobdef.name_for(base, version),
+        blender=version,
     )
     request = jobdef.job_definition(spec)
+    typer.echo(
+        f"{request['jobDefinitionName']}: the image for Blender "
+        f"{blenderversions.format_version(version)}{_why(blender, image)}",
+        err=True,
+    )
     if dry_run:
         typer.echo(json.dumps(request, indent=2))
         return
     from submitter import batch
 
     typer.echo(json.dumps(batch.register(request)))
+
+
+def _blender_version(given: str | None, image: str) -> blenderversions.Version:
+    """--blender, else the version the image's tag names, else the newest release."""
+    try:
+        if given is not None:
+            return blenderversions.release(given).version
+        tagged = jobdef.image_blender(image or "")
+        return blenderversions.release(tagged or blenderversions.NEWEST.version).version
+    except blenderversions.UnknownVersion as error:
+        raise BadInput(f"--blender: {error}") from None
+
+
+def _why(given: str | None, image: str) -> str:
+    if given is not None:
+        return ""
+    if jobdef.image_blender(image or ""):
+        return " (the version its tag names)"
+    return " (the newest release; pass --blender X.Y for the image of another)"
 
 
 def deploy(
@@ -92,7 +140,7 @@ def deploy(
     body = template.read_text() if template else template_text()
     outputs = stacks.deploy(stack, body, stacks.parse_parameters(parameter or []), say)
     typer.echo("\n".join(stacks.env_lines(outputs)))
-    hint = stacks.next_step(outputs, stack)
+    hint = stacks.next_step(outputs, stacks.parameters(stack), stack)
     if hint:
         say(hint)
 

@@ -10,9 +10,11 @@ import re
 import shlex
 from collections.abc import Callable
 
+from entrypoint import blenderversions
 from entrypoint.errors import BadInput, TransientFailure
 from submitter import plan
 from submitter.aws import aws_errors, client
+from submitter.stack import names
 
 # Stack output -> the variable that carries it (the first two are what `submit` reads).
 ENV_NAMES = {
@@ -21,38 +23,81 @@ ENV_NAMES = {
     "Bucket": "BLENDBATCH_BUCKET",
     "RepositoryUri": "BLENDBATCH_REPOSITORY",
     "LogGroup": "BLENDBATCH_LOG_GROUP",
+    "BlenderVersions": "BLENDBATCH_BLENDER_VERSIONS",
 }
 # The stack creates IAM roles with names CloudFormation generates.
 CAPABILITIES = ["CAPABILITY_IAM"]
 NO_CHANGES = "No updates are to be performed"
-# The stack's job definition exists only once the image's digest is given.
-DIGEST_PARAMETER = "ImageDigest"
+# A Blender version's job definition exists once its image's digest is given.
+DIGEST_PREFIX = "ImageDigest"
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def parse_parameters(pairs: list[str]) -> dict[str, str]:
     """`["Vcpus=8", "SubnetIds=subnet-1,subnet-2"]` -> {"Vcpus": "8", ...}."""
     parameters = plan.parse_pairs(pairs, "-p", example="Vcpus=8")
-    digest = parameters.get(DIGEST_PARAMETER)
-    if digest and not DIGEST.fullmatch(digest):
-        raise BadInput(
-            f"-p {DIGEST_PARAMETER}={digest} is not an image digest: pass the sha256:<64 hex> "
-            f"that `make push` prints (only the digest, without the repository and '@')"
-        )
+    for key, value in parameters.items():
+        if key.startswith(DIGEST_PREFIX):
+            _check_digest(key, value)
+    if names.VERSIONS_PARAMETER in parameters:
+        try:
+            names.parse_versions(parameters[names.VERSIONS_PARAMETER])
+        except blenderversions.UnknownVersion as error:
+            raise BadInput(f"-p {names.VERSIONS_PARAMETER}: {error}") from None
     return parameters
 
 
-def next_step(outputs: dict[str, str], stack: str) -> str | None:
-    """What to do when the stack has no job definition yet (deployed without an image)."""
-    if "JobDefinition" in outputs:
-        return None
-    host, _, repo = outputs.get("RepositoryUri", "").partition("/")
-    region = host.split(".")[3] if host.count(".") >= 4 else "REGION"
-    return (
-        f"no job definition yet: push the image (`make image push REGION={region} "
-        f"REPO={repo or 'blendbatch'}`), then deploy again with the digest it prints: "
-        f'`make deploy STACK={stack} DEPLOY_ARGS="-p {DIGEST_PARAMETER}=sha256:..."`'
-    )
+def _check_digest(key: str, value: str) -> None:
+    if key not in names.DIGEST_PARAMETERS:
+        example = names.digest_parameter(blenderversions.NEWEST.version)
+        raise BadInput(
+            f"-p {key}: the stack takes one image digest per Blender version: "
+            f"{', '.join(names.DIGEST_PARAMETERS)} (e.g. -p {example}=sha256:... for the image "
+            f"`make push BLENDER={blenderversions.NEWEST.name}` pushed)"
+        )
+    if value and not DIGEST.fullmatch(value):
+        raise BadInput(
+            f"-p {key}={value} is not an image digest: pass the sha256:<64 hex> that `make push` "
+            "prints (only the digest, without the repository and '@')"
+        )
+
+
+def next_step(outputs: dict[str, str], parameters: dict[str, str], stack: str) -> str | None:
+    """What to do for the listed Blender versions that have no image digest yet, and for
+    digests given to versions BlenderVersions does not list; None when nothing is left."""
+    listed = names.parse_versions(outputs.get("BlenderVersions") or names.default_versions())
+    unlisted = [
+        release.name
+        for key, release in names.DIGEST_PARAMETERS.items()
+        if parameters.get(key) and release.version not in listed
+    ]
+    hints = []
+    waiting = [v for v in listed if not parameters.get(names.digest_parameter(v))]
+    if waiting:
+        host, _, repo = outputs.get("RepositoryUri", "").partition("/")
+        region = host.split(".")[3] if host.count(".") >= 4 else "REGION"
+        shown = [blenderversions.format_version(v) for v in waiting]
+        pushes = "; ".join(
+            f"`make image push BLENDER={v} REGION={region} REPO={repo or 'blendbatch'}`"
+            for v in shown
+        )
+        args = " ".join(f"-p {names.digest_parameter(v)}=sha256:..." for v in waiting)
+        hints.append(
+            f"no job definition yet for Blender {', '.join(shown)}: push the image of each "
+            f"({pushes}), then deploy again with the digests they print: "
+            f'`make deploy STACK={stack} DEPLOY_ARGS="{args}"`'
+        )
+    if unlisted:
+        wanted = ",".join(
+            blenderversions.format_version(v)
+            for v in sorted({*listed, *(blenderversions.parse_version(u) for u in unlisted)})
+        )
+        hints.append(
+            f"Blender {', '.join(unlisted)} has an image digest but is not in "
+            f"{names.VERSIONS_PARAMETER}, so it has no job definition: deploy with "
+            f"-p {names.VERSIONS_PARAMETER}={wanted} to add it"
+        )
+    return "\n".join(hints) or None
 
 
 def env_lines(outputs: dict[str, str]) -> list[str]:
@@ -104,6 +149,12 @@ def destroy(stack: str, say: Callable[[str], None]) -> str | None:
     return bucket
 
 
+def parameters(stack: str) -> dict[str, str]:
+    """The stack's current parameter values."""
+    current = _describe(client("cloudformation"), stack) or {}
+    return {p["ParameterKey"]: p.get("ParameterValue", "") for p in current.get("Parameters", [])}
+
+
 def outputs(stack: str) -> dict[str, str]:
     current = _describe(client("cloudformation"), stack)
     if current is None:
@@ -138,8 +189,9 @@ def _update(cf, stack: str, template_body: str, parameters: dict, current: dict)
     """Update with the given parameters, keeping the stack's other values; False if no change."""
     from botocore.exceptions import ClientError
 
-    # Kept: the current values the new template declares (ImageTag, replaced by ImageDigest, is
-    # dropped) and whose default differs (an omitted parameter takes the template's default).
+    # Kept: the current values the new template declares (ImageDigest, replaced by one digest
+    # per Blender version, is dropped) and whose default differs (an omitted parameter takes
+    # the template's default).
     defaults = {
         p["ParameterKey"]: p.get("DefaultValue")
         for p in cf.get_template_summary(TemplateBody=template_body).get("Parameters", [])

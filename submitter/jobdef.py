@@ -4,6 +4,10 @@ Pure: imports no bpy, boto3 or ffmpeg. This is the one source of truth for the j
 `blendbatch register` sends it, and the stack (submitter/stack/stack.yaml) must describe the
 same thing (a test compares them). The retry policy here is also what `submit` sends with each job.
 
+Each definition runs one Blender release's image and says which in its `blendbatch:blender` tag
+(`5.3`); its name is `<base>-blender-5-3` (`blenderversions.job_definition_name`), the name
+`submit` routes a file saved by Blender 5.3 to.
+
 The command keeps the workshop's `Ref::` parameters, so a job submitted with only `parameters`
 still runs; blendbatch itself always overrides the whole command.
 """
@@ -15,11 +19,16 @@ import json
 import re
 from dataclasses import dataclass
 
+from entrypoint import blenderversions
+from entrypoint.blenderversions import Version
 from entrypoint.errors import BadInput
 
 DEFAULT_NAME = "blendbatch"
 DEFAULT_LOG_GROUP = "/aws/batch/job"
 DIGEST_TAG = "blendbatch:definition-digest"
+BLENDER_TAG = "blendbatch:blender"
+# What AWS Batch accepts as a job definition name.
+NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
 COMMAND = [
     "Ref::action",
     "-i",
@@ -38,6 +47,9 @@ MAX_ATTEMPTS = 10
 # `repository@sha256:<64 hex>`: the image itself. A tag can be moved to another image while a
 # render is queued or retrying, so job definitions never name one.
 DIGEST_REFERENCE = re.compile(r"[^\s@]+@sha256:[0-9a-f]{64}")
+# The tag family of the image for Blender X.Y (`blendbatch:blender-5.3-2908050`), when a
+# reference keeps its tag next to the digest (`REPO:blender-5.3-2908050@sha256:...`).
+IMAGE_TAG_VERSION = re.compile(r":blender-(\d+)\.(\d+)(?![\d.])[^/@]*@")
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,7 @@ class JobDefinitionSpec:
     job_role_arn: str | None = None
     log_group: str = DEFAULT_LOG_GROUP
     name: str = DEFAULT_NAME
+    blender: Version = blenderversions.NEWEST.version
 
 
 def retry_strategy(attempts: int) -> dict:
@@ -95,8 +108,44 @@ def check_image(image: str) -> None:
         )
 
 
+def image_blender(image: str) -> Version | None:
+    """The Blender version an image reference's tag names (`...:blender-5.3-abc@sha256:...`)."""
+    match = IMAGE_TAG_VERSION.search(image)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def check_image_blender(image: str, blender: Version) -> None:
+    """Refuse an image whose tag says it has another Blender than the definition claims."""
+    tagged = image_blender(image)
+    if tagged is not None and tagged != blender:
+        shown, wanted = map(blenderversions.format_version, (tagged, blender))
+        raise BadInput(
+            f"--image {image} is the image for Blender {shown} (its tag), not {wanted}: pass "
+            f"--blender {shown}, or the image for Blender {wanted} (`make push BLENDER={wanted}` "
+            "prints it)"
+        )
+
+
+def check_name(name: str) -> None:
+    if not NAME.fullmatch(name):
+        raise BadInput(
+            f"job definition name {name!r} is not one AWS Batch accepts: use up to 128 letters, "
+            "digits, '-' and '_' (BLENDBATCH_JOB_DEFINITION is a base name such as blendbatch, "
+            "not an ARN)"
+        )
+
+
+def name_for(base: str, blender: Version) -> str:
+    """`blendbatch` and 5.3 -> `blendbatch-blender-5-3`, checked as a Batch name."""
+    name = blenderversions.job_definition_name(base, blender)
+    check_name(name)
+    return name
+
+
 def validate(spec: JobDefinitionSpec) -> None:
     check_image(spec.image)
+    check_image_blender(spec.image, spec.blender)
+    check_name(spec.name)
     if spec.vcpus < 1:
         raise BadInput(f"vcpus is {spec.vcpus}: use --vcpus 1 or more")
     if spec.memory_mib < 512:
@@ -138,13 +187,21 @@ def job_definition(spec: JobDefinitionSpec) -> dict:
         "timeout": {"attemptDurationSeconds": spec.timeout_seconds},
         "propagateTags": True,
     }
-    request["tags"] = {DIGEST_TAG: digest(request)}
+    request["tags"] = {BLENDER_TAG: blenderversions.format_version(spec.blender)}
+    request["tags"][DIGEST_TAG] = digest(request)
     return request
 
 
 def digest(request: dict) -> str:
-    """A short hash of a request's content (its tags excluded): equal content, equal digest."""
+    """A short hash of a request's content (the digest tag excluded): equal content, equal digest.
+
+    The Blender tag counts: the same image registered under one name as another version is a
+    change. Without other tags the hash is what it was before the Blender tag existed.
+    """
     content = {key: value for key, value in request.items() if key != "tags"}
+    tags = {k: v for k, v in request.get("tags", {}).items() if k != DIGEST_TAG}
+    if tags:
+        content["tags"] = tags
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

@@ -1,5 +1,6 @@
 """The stack template (submitter/stack/) works with the rest of blendbatch: `blendbatch deploy`
-creates it in moto's CloudFormation on loopback, `blendbatch submit` uses the queue and job
+creates it in moto's CloudFormation on loopback, with one job definition per Blender version
+(BASE-blender-X-Y, each running its own image), `blendbatch submit` uses the queue and job
 definition it printed, and the recorded jobs, replayed through `python -m entrypoint`, leave the
 video in the stack's bucket.
 """
@@ -13,6 +14,7 @@ from fractions import Fraction
 import boto3
 import pytest
 
+from entrypoint import blenderversions
 from entrypoint.video import probe
 from tests.conftest import run_cli, run_entrypoint
 
@@ -26,7 +28,21 @@ def exported(stdout: str) -> dict[str, str]:
     return dict(pairs)
 
 
-DIGEST = "sha256:" + "d" * 64
+# The images `make push BLENDER=5.2` and `make push BLENDER=5.3` printed.
+DIGESTS = {"5.2": "sha256:" + "d" * 64, "5.3": "sha256:" + "e" * 64}
+
+
+def definitions(base: str) -> dict[str, dict]:
+    """The ACTIVE job definitions named BASE-blender-X-Y, by name (the newest revision)."""
+    found = {}
+    for version in blenderversions.RELEASES:
+        name = blenderversions.job_definition_name(base, version.version)
+        revisions = boto3.client("batch").describe_job_definitions(
+            jobDefinitionName=name, status="ACTIVE"
+        )["jobDefinitions"]
+        if revisions:
+            found[name] = max(revisions, key=lambda d: d["revision"])
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -35,34 +51,60 @@ def first_deploy(moto_endpoint) -> dict:
     name = f"bb-{uuid.uuid4().hex[:8]}"
     result = run_cli("deploy", "--stack", name, *EMULATOR_PARAMETERS)
     assert result.returncode == 0, result.stderr
+    # moto's stack update adds new resources lazily: they exist in Batch once the stack's
+    # resources are read (AWS creates them during the update).
+    boto3.client("cloudformation").describe_stack_resources(StackName=name)
     return {"name": name, "env": exported(result.stdout), "stderr": result.stderr}
 
 
 @pytest.fixture(scope="module")
 def stack(first_deploy) -> dict:
-    """The same stack deployed again with the digest `make push` printed."""
+    """The same stack deployed again with the digests `make push` printed for 5.2 and 5.3."""
     name = first_deploy["name"]
-    result = run_cli("deploy", "--stack", name, "-p", f"ImageDigest={DIGEST}")
+    result = run_cli(
+        "deploy", "--stack", name,
+        "-p", f"ImageDigest52={DIGESTS['5.2']}", "-p", f"ImageDigest53={DIGESTS['5.3']}",
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    return {"name": name, "env": exported(result.stdout)}
+    # moto's stack update adds new resources lazily: they exist in Batch once the stack's
+    # resources are read (AWS creates them during the update).
+    boto3.client("cloudformation").describe_stack_resources(StackName=name)
+    return {"name": name, "env": exported(result.stdout), "stderr": result.stderr}
 
 
 def test_the_first_deploy_makes_the_repository_and_no_job_definition(first_deploy):
     env = first_deploy["env"]
     assert env["BLENDBATCH_REPOSITORY"].endswith("/blendbatch")
+    assert env["BLENDBATCH_BLENDER_VERSIONS"] == "5.2,5.3"
     assert "BLENDBATCH_JOB_DEFINITION" not in env
-    assert 'DEPLOY_ARGS="-p ImageDigest=sha256:..."' in first_deploy["stderr"]
-    batch = boto3.client("batch")
-    found = batch.describe_job_definitions(jobDefinitionName=f"{first_deploy['name']}-job")
-    assert found["jobDefinitions"] == []
+    assert "no job definition yet for Blender 5.2, 5.3" in first_deploy["stderr"]
+    assert "make image push BLENDER=5.3" in first_deploy["stderr"]
+    assert (
+        'DEPLOY_ARGS="-p ImageDigest52=sha256:... -p ImageDigest53=sha256:..."'
+        in first_deploy["stderr"]
+    )
+    assert definitions(f"{first_deploy['name']}-job") == {}
 
 
-def test_deployed_with_a_digest_the_job_definition_runs_the_repository_at_that_digest(stack):
-    definition = boto3.client("batch").describe_job_definitions(
-        jobDefinitions=[stack["env"]["BLENDBATCH_JOB_DEFINITION"]]
-    )["jobDefinitions"][0]
-    image = definition["containerProperties"]["image"]
-    assert image == f"{stack['env']['BLENDBATCH_REPOSITORY']}@{DIGEST}"
+def test_deployed_with_digests_each_version_has_a_definition_running_its_own_image(stack):
+    # Given the stack deployed with the images for Blender 5.2 and 5.3
+    env, name = stack["env"], stack["name"]
+    repository = env["BLENDBATCH_REPOSITORY"]
+
+    # Then the printed base name leads to one definition per version, and to no other
+    assert env["BLENDBATCH_JOB_DEFINITION"] == f"{name}-job"
+    assert env["BLENDBATCH_BLENDER_VERSIONS"] == "5.2,5.3"
+    found = definitions(env["BLENDBATCH_JOB_DEFINITION"])
+    assert {d: found[d]["containerProperties"]["image"] for d in found} == {
+        f"{name}-job-blender-5-2": f"{repository}@{DIGESTS['5.2']}",
+        f"{name}-job-blender-5-3": f"{repository}@{DIGESTS['5.3']}",
+    }
+    # And each says its Blender version, and deploy has nothing more to ask
+    assert {d: found[d]["tags"] for d in found} == {
+        f"{name}-job-blender-5-2": {"blendbatch:blender": "5.2"},
+        f"{name}-job-blender-5-3": {"blendbatch:blender": "5.3"},
+    }
+    assert "no job definition yet" not in stack["stderr"]
 
 
 def test_deploy_prints_the_stack_resources_submit_needs(stack):
@@ -77,7 +119,7 @@ def test_deploy_prints_the_stack_resources_submit_needs(stack):
     }
     assert env["BLENDBATCH_BUCKET"] == resources["Bucket"]
     assert env["BLENDBATCH_QUEUE"] == resources["JobQueue"]
-    assert env["BLENDBATCH_JOB_DEFINITION"] == resources["JobDefinition"]
+    assert resources["JobDefinitionBlender53"].endswith(f"/{stack['name']}-job-blender-5-3:1")
     assert env["BLENDBATCH_REPOSITORY"].endswith("/blendbatch")
     assert env["BLENDBATCH_LOG_GROUP"] == f"/aws/batch/{stack['name']}"
 
@@ -102,10 +144,11 @@ def test_the_queue_tries_spot_first_then_on_demand(stack):
 
 def test_the_job_role_as_created_grants_only_the_stack_bucket(stack):
     # Given the job role the stack's job definition runs with
-    definition = boto3.client("batch").describe_job_definitions(
-        jobDefinitions=[stack["env"]["BLENDBATCH_JOB_DEFINITION"]]
-    )["jobDefinitions"][0]
-    role = definition["containerProperties"]["jobRoleArn"].rsplit("/", 1)[1]
+    definition = definitions(stack["env"]["BLENDBATCH_JOB_DEFINITION"])
+    assert len(definition) == 2
+    roles = {d["containerProperties"]["jobRoleArn"] for d in definition.values()}
+    assert len(roles) == 1
+    role = roles.pop().rsplit("/", 1)[1]
     iam = boto3.client("iam")
 
     # Then it has no managed policy, and its inline policies name only the bucket
@@ -135,11 +178,12 @@ def test_submit_to_the_stack_and_replay_gives_the_video_in_its_bucket(stack, mak
     s3 = boto3.client("s3")
     s3.upload_file(str(make_blend(start=1, end=4, compress=True)), bucket, "scenes/shot.blend")
 
-    # When the user submits it with the queue and job definition the deploy printed
+    # When the user submits it with the queue the deploy printed, to the 5.3 definition of the
+    # printed base name (a full name: routing by the file's version is tested with submit)
+    definition = blenderversions.job_definition_name(env["BLENDBATCH_JOB_DEFINITION"], (5, 3))
     result = run_cli(
         "submit", "-i", f"s3://{bucket}/scenes/shot.blend", "-o", f"s3://{bucket}/renders",
-        "-f", "2", "-n", "shot", "-q", env["BLENDBATCH_QUEUE"],
-        "-d", env["BLENDBATCH_JOB_DEFINITION"], "--json",
+        "-f", "2", "-n", "shot", "-q", env["BLENDBATCH_QUEUE"], "-d", definition, "--json",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     render_id, stitch_id = (job["jobId"] for job in json.loads(result.stdout))
@@ -148,9 +192,13 @@ def test_submit_to_the_stack_and_replay_gives_the_video_in_its_bucket(stack, mak
     jobs = boto3.client("batch").describe_jobs(jobs=[render_id, stitch_id])["jobs"]
     by_id = {job["jobId"]: job for job in jobs}
     render, stitch = by_id[render_id], by_id[stitch_id]
-    assert render["jobDefinition"] == env["BLENDBATCH_JOB_DEFINITION"]
+    assert (
+        render["jobDefinition"]
+        == definitions(env["BLENDBATCH_JOB_DEFINITION"])[definition]["jobDefinitionArn"]
+    )
     status = run_cli("status", render_id)
-    assert f"  image {env['BLENDBATCH_REPOSITORY']}@{DIGEST}" in status.stdout.splitlines()
+    image = f"  image {env['BLENDBATCH_REPOSITORY']}@{DIGESTS['5.3']}"
+    assert image in status.stdout.splitlines()
     for index in range(render["arrayProperties"]["size"]):
         replayed = run_entrypoint(*render["container"]["command"], index=index)
         assert replayed.returncode == 0, replayed.stderr[-2000:]

@@ -48,7 +48,10 @@ def test_the_definition_keeps_the_workshop_command_and_retries_only_what_can_suc
         "timeout": {"attemptDurationSeconds": 600},
         "propagateTags": True,
     }
-    assert tags == {jobdef.DIGEST_TAG: jobdef.digest(request)}
+    assert tags == {
+        jobdef.BLENDER_TAG: "5.3",
+        jobdef.DIGEST_TAG: jobdef.digest(request | {"tags": tags}),
+    }
 
 
 def test_gpus_role_and_a_custom_log_group_are_part_of_the_container():
@@ -61,6 +64,45 @@ def test_gpus_role_and_a_custom_log_group_are_part_of_the_container():
         "logDriver": "awslogs",
         "options": {"awslogs-group": "/blendbatch/jobs"},
     }
+
+
+def test_the_definition_says_its_blender_version_in_a_tag_and_the_digest_covers_it():
+    # Given the same image registered as the image for Blender 5.2 and for 5.3
+    for_52 = jobdef.job_definition(spec(blender=(5, 2)))["tags"]
+    for_53 = jobdef.job_definition(spec(blender=(5, 3)))["tags"]
+    # Then each definition names its version, and they are different definitions
+    assert (for_52[jobdef.BLENDER_TAG], for_53[jobdef.BLENDER_TAG]) == ("5.2", "5.3")
+    assert for_52[jobdef.DIGEST_TAG] != for_53[jobdef.DIGEST_TAG]
+
+
+def test_a_request_with_only_the_digest_tag_hashes_as_before_the_blender_tag():
+    # Definitions registered before the Blender tag existed keep their digest
+    request = {"jobDefinitionName": "blendbatch", "type": "container"}
+    assert jobdef.digest(request | {"tags": {jobdef.DIGEST_TAG: "x"}}) == jobdef.digest(request)
+
+
+@pytest.mark.parametrize(
+    ("image", "blender"),
+    [
+        ("1234.dkr.ecr/blendbatch:blender-5.3-2908050@sha256:" + "a" * 64, (5, 3)),
+        ("localhost:5000/blendbatch:blender-4.5@sha256:" + "a" * 64, (4, 5)),
+        ("localhost:5000/blendbatch@sha256:" + "a" * 64, None),
+        ("1234.dkr.ecr/blendbatch:v3@sha256:" + "a" * 64, None),
+        ("1234.dkr.ecr/blendbatch:blender-5.30-x@sha256:" + "a" * 64, (5, 30)),
+    ],
+    ids=["tag-and-commit", "registry-port", "no-tag", "other-tag", "two-digit-minor"],
+)
+def test_the_blender_version_an_image_tag_names(image, blender):
+    assert jobdef.image_blender(image) == blender
+
+
+def test_an_image_tagged_for_another_blender_is_refused_with_both_fixes():
+    image = "1234.dkr.ecr/blendbatch:blender-5.2-2908050@sha256:" + "a" * 64
+    with pytest.raises(BadInput) as caught:
+        jobdef.job_definition(spec(image=image, blender=(5, 3)))
+    message = str(caught.value)
+    assert "is the image for Blender 5.2 (its tag), not 5.3" in message
+    assert "--blender 5.2" in message and "make push BLENDER=5.3" in message
 
 
 def test_the_digest_changes_with_the_content_only():
@@ -97,6 +139,8 @@ def test_an_active_revision_with_the_same_digest_is_reused_the_newest_first():
         ({"attempts": 0}, "AWS Batch allows 1 to 10"),
         ({"attempts": 11}, "AWS Batch allows 1 to 10"),
         ({"timeout_seconds": 59}, "use --timeout 60 or more"),
+        ({"name": "arn:aws:batch:eu-west-1:1:job-definition/x:1"}, "not an ARN"),
+        ({"name": "x" * 129}, "up to 128 letters, digits"),
     ],
     ids=[
         "no-image",
@@ -109,6 +153,8 @@ def test_an_active_revision_with_the_same_digest_is_reused_the_newest_first():
         "attempts-0",
         "attempts-11",
         "timeout",
+        "arn-as-name",
+        "long-name",
     ],
 )
 def test_a_definition_batch_would_reject_is_refused(changes, message):

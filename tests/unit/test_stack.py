@@ -161,8 +161,11 @@ def test_every_security_group_rule_says_what_it_is_for():
 def test_the_log_group_is_the_job_definitions_and_has_a_retention():
     log_group = RESOURCES["LogGroup"]["Properties"]
     assert log_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-    options = RESOURCES["JobDefinition"]["Properties"]["ContainerProperties"]["LogConfiguration"]
-    assert options["Options"]["awslogs-group"] == {"Ref": "LogGroup"}
+    definitions = of_type("AWS::Batch::JobDefinition").values()
+    assert definitions
+    for definition in definitions:
+        options = definition["Properties"]["ContainerProperties"]["LogConfiguration"]
+        assert options["Options"]["awslogs-group"] == {"Ref": "LogGroup"}
 
 
 def test_without_subnets_the_stack_builds_its_own_network_with_no_inbound_access():

@@ -127,13 +127,62 @@ def test_a_failed_update_names_the_resource_and_the_reason(cloudformation):
     ids=["tag", "short", "reference", "uppercase"],
 )
 def test_an_image_digest_parameter_must_be_a_digest(value):
-    with pytest.raises(BadInput, match="ImageDigest=.* is not an image digest"):
-        deploy.parse_parameters([f"ImageDigest={value}"])
+    with pytest.raises(BadInput, match="ImageDigest53=.* is not an image digest"):
+        deploy.parse_parameters([f"ImageDigest53={value}"])
 
 
-def test_a_stack_without_a_job_definition_says_how_to_get_one():
-    repository = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/blendbatch"
-    hint = deploy.next_step({"RepositoryUri": repository}, "shots")
-    assert "make image push REGION=eu-west-1 REPO=blendbatch" in hint
-    assert 'make deploy STACK=shots DEPLOY_ARGS="-p ImageDigest=sha256:..."' in hint
-    assert deploy.next_step({"JobDefinition": "arn:d:1", "RepositoryUri": repository}, "x") is None
+@pytest.mark.parametrize(
+    ("pair", "message"),
+    [
+        ("ImageDigest=sha256:" + "a" * 64, "one image digest per Blender version: ImageDigest42"),
+        ("ImageDigest61=sha256:" + "a" * 64, "e.g. -p ImageDigest53=sha256:..."),
+        ("BlenderVersions=5.2,6.1", "Blender 6.1 is not one blendbatch has an image for"),
+        ("BlenderVersions=5.2,", "give versions separated by commas, e.g. 5.2,5.3"),
+    ],
+    ids=["the-old-single-digest", "unknown-version-digest", "unknown-version", "empty-item"],
+)
+def test_a_blender_parameter_the_stack_cannot_take_is_refused_before_any_call(pair, message):
+    with pytest.raises(BadInput) as caught:
+        deploy.parse_parameters([pair])
+    assert message in str(caught.value)
+
+
+def test_the_blender_parameters_pass_as_given():
+    pairs = ["BlenderVersions=5.0,5.3", "ImageDigest50=sha256:" + "a" * 64, "ImageDigest53="]
+    assert deploy.parse_parameters(pairs) == {
+        "BlenderVersions": "5.0,5.3",
+        "ImageDigest50": "sha256:" + "a" * 64,
+        "ImageDigest53": "",
+    }
+
+
+REPOSITORY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/blendbatch"
+
+
+def test_a_stack_without_job_definitions_says_which_images_to_push_and_how_to_deploy_them():
+    outputs = {"RepositoryUri": REPOSITORY, "BlenderVersions": "5.2,5.3"}
+    hint = deploy.next_step(outputs, {"ImageDigest52": "", "ImageDigest53": ""}, "shots")
+    assert "no job definition yet for Blender 5.2, 5.3" in hint
+    assert "make image push BLENDER=5.2 REGION=eu-west-1 REPO=blendbatch" in hint
+    assert "make image push BLENDER=5.3 REGION=eu-west-1 REPO=blendbatch" in hint
+    assert (
+        'make deploy STACK=shots DEPLOY_ARGS="-p ImageDigest52=sha256:... '
+        '-p ImageDigest53=sha256:..."' in hint
+    )
+
+
+def test_a_stack_with_every_listed_digest_needs_nothing_more():
+    outputs = {"JobDefinition": "shots-job", "BlenderVersions": "5.3", "RepositoryUri": REPOSITORY}
+    assert deploy.next_step(outputs, {"ImageDigest53": DIGEST_53}, "x") is None
+
+
+def test_a_digest_for_an_unlisted_version_names_the_versions_parameter_to_deploy_with():
+    outputs = {"JobDefinition": "shots-job", "BlenderVersions": "5.3", "RepositoryUri": REPOSITORY}
+    hint = deploy.next_step(outputs, {"ImageDigest53": DIGEST_53, "ImageDigest50": DIGEST_53}, "x")
+    assert hint == (
+        "Blender 5.0 has an image digest but is not in BlenderVersions, so it has no job "
+        "definition: deploy with -p BlenderVersions=5.0,5.3 to add it"
+    )
+
+
+DIGEST_53 = "sha256:" + "e" * 64

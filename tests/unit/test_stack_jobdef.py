@@ -1,19 +1,24 @@
-"""The stack's job definition and `blendbatch register`'s are the same thing (jobdef.py).
+"""The stack's job definitions and `blendbatch register`'s are the same thing (jobdef.py), one
+per Blender version of the table (entrypoint/blenderversions.py).
 
 Checked two ways: the committed template is exactly what `python -m submitter.stack.generate`
-writes, and the template's JobDefinition, resolved as CloudFormation would for given parameters,
-equals the RegisterJobDefinition request jobdef.py builds for the same values.
+writes, and the template's job definitions and conditions, resolved as CloudFormation would for
+given parameters, equal the RegisterJobDefinition requests jobdef.py builds for the same values.
 """
 
+import json
 import re
 
 import pytest
 
+from entrypoint import blenderversions
 from submitter import jobdef
-from submitter.stack import generate
+from submitter.stack import generate, names
 from submitter.stack.template import STACK, load_stack
 
 DIGEST = "sha256:" + "7" * 64
+TEMPLATE = load_stack()
+DEFAULTS = {"Vcpus": 4, "MemoryMiB": 8192, "Gpus": 0, "Attempts": 3, "TimeoutSeconds": 14400}
 RESOURCE_IDS = {"LogGroup": "/aws/batch/shots", "AWS::StackName": "shots"}
 ATTRIBUTES = {
     "Repository.RepositoryUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/blendbatch",
@@ -38,7 +43,30 @@ def resolve(node, parameters: dict):
         condition, when_true, when_false = node["Fn::If"]
         assert condition == "HasGpu"
         return resolve(when_true if parameters["Gpus"] != 0 else when_false, parameters)
+    if set(node) == {"Fn::Join"}:
+        separator, items = node["Fn::Join"]
+        return separator.join(resolve(items, parameters))
+    if set(node) == {"Fn::Split"}:
+        separator, text = node["Fn::Split"]
+        return resolve(text, parameters).split(separator)
     return {key: resolve(value, parameters) for key, value in node.items()}
+
+
+def holds(name: str, parameters: dict) -> bool:
+    """A condition of the template, evaluated as CloudFormation does."""
+    return _holds(TEMPLATE["Conditions"][name], parameters)
+
+
+def _holds(node: dict, parameters: dict) -> bool:
+    (function, arguments), *_ = node.items()
+    if function == "Condition":
+        return holds(arguments, parameters)
+    if function == "Fn::Equals":
+        left, right = (resolve(a, parameters) for a in arguments)
+        return left == right
+    results = [_holds(a, parameters) for a in arguments]
+    return {"Fn::Not": lambda: not results[0], "Fn::And": lambda: all(results),
+            "Fn::Or": lambda: any(results)}[function]()  # fmt: skip
 
 
 def as_request(properties, verbatim: bool = False):
@@ -75,10 +103,13 @@ def test_the_committed_template_is_what_the_generator_writes():
     ],
     ids=["cpu-defaults", "gpu"],
 )
-def test_the_stack_job_definition_equals_what_register_sends(values):
-    # Given the stack's JobDefinition resolved for these parameter values
-    properties = load_stack()["Resources"]["JobDefinition"]["Properties"]
-    from_stack = as_request(resolve(properties, values | {"ImageDigest": DIGEST}))
+@pytest.mark.parametrize("release", blenderversions.RELEASES, ids=lambda r: r.name)
+def test_the_stack_job_definition_equals_what_register_sends(values, release):
+    # Given the stack's job definition for this Blender version, resolved for these values
+    version = release.version
+    resource = TEMPLATE["Resources"][names.resource(version)]
+    digests = {names.digest_parameter(version): DIGEST}
+    from_stack = as_request(resolve(resource["Properties"], values | digests))
 
     # When jobdef.py builds the request for the same values
     spec = jobdef.JobDefinitionSpec(
@@ -90,17 +121,18 @@ def test_the_stack_job_definition_equals_what_register_sends(values):
         attempts=values["Attempts"],
         job_role_arn=ATTRIBUTES["JobRole.Arn"],
         log_group=RESOURCE_IDS["LogGroup"],
-        name="shots-job",
+        name=blenderversions.job_definition_name("shots-job", version),
+        blender=version,
     )
     from_register = jobdef.job_definition(spec)
-    del from_register["tags"]  # register's digest tag; a stack tracks its own definition
+    del from_register["tags"][jobdef.DIGEST_TAG]  # how register finds its own revisions
 
     # Then they are the same request
     assert from_stack == with_string_scalars(from_register)
 
 
 def test_the_defaults_of_the_stack_match_register_defaults():
-    parameters = load_stack()["Parameters"]
+    parameters = TEMPLATE["Parameters"]
     spec = jobdef.JobDefinitionSpec(image=f"x@{DIGEST}")
     defaults = {
         "Vcpus": spec.vcpus,
@@ -112,19 +144,82 @@ def test_the_defaults_of_the_stack_match_register_defaults():
     assert {name: parameters[name]["Default"] for name in defaults} == defaults
 
 
-def test_the_stack_job_definition_names_the_image_by_digest_and_exists_only_with_one():
-    stack = load_stack()
-    definition = stack["Resources"]["JobDefinition"]
-    # Given a digest, the definition's image is the stack's repository at that digest
-    image = resolve(
-        definition["Properties"]["ContainerProperties"]["Image"], {"ImageDigest": DIGEST}
-    )
-    assert image == f"{ATTRIBUTES['Repository.RepositoryUri']}@{DIGEST}"
-    assert jobdef.DIGEST_REFERENCE.fullmatch(image)
-    # And without one (the first deploy, before any image is pushed) there is no definition
-    assert definition["Condition"] == stack["Outputs"]["JobDefinition"]["Condition"] == "HasImage"
-    assert stack["Conditions"]["HasImage"] == {
-        "Fn::Not": [{"Fn::Equals": [{"Ref": "ImageDigest"}, ""]}]
+def test_each_blender_version_has_a_definition_named_for_routing_running_its_own_digest():
+    resources = TEMPLATE["Resources"]
+    digests = {names.digest_parameter(r.version): f"sha256:{i}" + "0" * 63
+               for i, r in enumerate(blenderversions.RELEASES)}  # fmt: skip
+    seen = {}
+    for release in blenderversions.RELEASES:
+        properties = resources[names.resource(release.version)]["Properties"]
+        resolved = resolve(properties, DEFAULTS | digests)
+        seen[resolved["JobDefinitionName"]] = resolved["ContainerProperties"]["Image"]
+        assert resolved["Tags"] == {jobdef.BLENDER_TAG: release.name}
+        assert jobdef.DIGEST_REFERENCE.fullmatch(resolved["ContainerProperties"]["Image"])
+    repository = ATTRIBUTES["Repository.RepositoryUri"]
+    assert seen == {
+        f"shots-job-blender-{r.version[0]}-{r.version[1]}": f"{repository}"
+        f"@{digests[names.digest_parameter(r.version)]}"
+        for r in blenderversions.RELEASES
     }
-    assert stack["Parameters"]["ImageDigest"]["Default"] == ""
-    assert "ImageTag" not in stack["Parameters"]
+    # And the name is the one `submit` routes to: the base name plus the version
+    for name in seen:
+        assert blenderversions.job_definition_version(name) in [
+            r.version for r in blenderversions.RELEASES
+        ]
+
+
+@pytest.mark.parametrize(
+    ("listed", "digests", "defined"),
+    [
+        ("5.2,5.3", {}, []),
+        ("5.2,5.3", {"5.3": DIGEST}, ["5.3"]),
+        ("5.2,5.3", {"5.2": DIGEST, "5.3": DIGEST}, ["5.2", "5.3"]),
+        ("5.3", {"5.2": DIGEST, "5.3": DIGEST}, ["5.3"]),
+        ("4.2,4.5,5.0,5.1,5.2,5.3", {"4.2": DIGEST, "5.0": DIGEST}, ["4.2", "5.0"]),
+        ("5.0", {"5.0": DIGEST}, ["5.0"]),
+    ],
+    ids=["no-digest", "one", "both", "digest-not-listed", "first-and-middle", "alone"],
+)
+def test_a_version_has_a_definition_when_listed_and_given_a_digest(listed, digests, defined):
+    # Given BlenderVersions and the digests passed to the stack
+    parameters = {names.VERSIONS_PARAMETER: listed} | {
+        names.digest_parameter(blenderversions.parse_version(v)): d for v, d in digests.items()
+    }
+    parameters |= {p: "" for p in names.DIGEST_PARAMETERS if p not in parameters}
+    # Then exactly those versions' conditions hold, and the base-name output with any of them
+    made = [
+        r.name for r in blenderversions.RELEASES if holds(names.condition(r.version), parameters)
+    ]
+    assert made == defined
+    assert holds("HasJobDefinition", parameters) is bool(defined)
+
+
+def test_the_versions_parameter_defaults_to_the_tables_stack_default_and_refuses_others():
+    parameters = TEMPLATE["Parameters"]
+    listed = parameters[names.VERSIONS_PARAMETER]
+    assert listed["Default"] == "5.2,5.3"
+    pattern = re.compile(listed["AllowedPattern"])
+    assert pattern.fullmatch("4.2,4.5,5.0,5.1,5.2,5.3")
+    for wrong in ("5.4", "5.2, 5.3", "5.2,", "", "5.23", "5x3"):
+        assert not pattern.fullmatch(wrong), wrong
+    assert all(parameters[p]["Default"] == "" for p in names.DIGEST_PARAMETERS)
+
+
+def test_the_outputs_are_the_base_name_and_the_versions():
+    stack = TEMPLATE
+    outputs = stack["Outputs"]
+    assert resolve(outputs["JobDefinition"]["Value"], {}) == "shots-job"
+    assert outputs["JobDefinition"]["Condition"] == "HasJobDefinition"
+    assert outputs["BlenderVersions"]["Value"] == {"Ref": names.VERSIONS_PARAMETER}
+    assert "ImageDigest" not in stack["Parameters"]
+
+
+def test_the_security_scans_copy_makes_every_optional_resource():
+    # Given the copy `make checkov` scans besides the template
+    copy = json.loads(generate.all_options(STACK.read_text()))
+    parameters = {name: p["Default"] for name, p in copy["Parameters"].items()}
+    # Then every condition of an optional resource holds with its defaults
+    for name in ("UseKms", "LogAccess", "HasJobDefinition"):
+        assert holds(name, parameters), name
+    for release in blenderversions.RELEASES:
+        assert holds(names.condition(release.version), parameters), release.name
