@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from click.core import ParameterSource
 
 from entrypoint.errors import BadInput, BlendbatchError, Interrupted
 from entrypoint.overrides import Overrides
@@ -132,7 +131,7 @@ def submit(
     info = pipeline.blend_info(input_uri, str(upload) if upload else None, dry_run=dry_run)
     route = routing.from_options(
         job_definition,
-        typed=ctx.get_parameter_source("job_definition") == ParameterSource.COMMANDLINE,
+        typed=_typed(ctx, "job_definition"),
         blender=blender,
         saved_by=info.saved_by if info else None,
         allow_older=allow["allow_older_blender"],
@@ -192,6 +191,13 @@ def submit(
     )
     typer.echo(f"stitch {jobs[1]['jobId']} -> {render.output_root}/{render.video_name}")
     typer.echo(f"follow: blendbatch watch {jobs[0]['jobId']}")
+
+
+def _typed(ctx: typer.Context, parameter: str) -> bool:
+    """Whether the user typed the option (not its default, not its environment variable). By
+    name: typer may bring its own copy of click, whose ParameterSource is another enum."""
+    source = ctx.get_parameter_source(parameter)
+    return getattr(source, "name", None) == "COMMANDLINE"
 
 
 def _warn(message: str) -> None:
