@@ -101,8 +101,9 @@ def from_options(
 ) -> Route:
     """`submit`'s choice from its options: -d typed on the command line (`typed`) names the
     job definition itself; its default or BLENDBATCH_JOB_DEFINITION is the base of the routed
-    name, unless that already ends in -blender-X-Y."""
-    explicit = typed or bv.job_definition_version(job_definition) is not None
+    name, unless that already names one definition: it ends in -blender-X-Y, or it is an ARN
+    or NAME:REVISION (what a stack deployed before routing wrote there)."""
+    explicit = typed or ":" in job_definition or _version_of(job_definition) is not None
     return choose(
         saved_by,
         base=job_definition,
@@ -151,7 +152,7 @@ def _explicit(saved_by: Version | None, name: str, blender: str | None, allow_ol
             "BASE-blender-X-Y: pass only one (without -d the base is BLENDBATCH_JOB_DEFINITION "
             f"or {jobdef.DEFAULT_NAME!r})"
         )
-    version = bv.job_definition_version(name)
+    version = _version_of(name)
     if version is None:
         return Route(name, None, f"-d {name}: not routed")
     if saved_by is not None and not allow_older and not bv.can_render(saved_by, version):
@@ -169,6 +170,11 @@ def _explicit(saved_by: Version | None, name: str, blender: str | None, allow_ol
             "--allow-older-blender"
         )
     return Route(name, version, f"-d {name}: not routed")
+
+
+def _version_of(reference: str) -> Version | None:
+    """The Blender of a job definition given by name, NAME:REVISION or ARN."""
+    return bv.job_definition_version(reference.rsplit("/", 1)[-1].split(":")[0])
 
 
 def _supported(text: str) -> Version:

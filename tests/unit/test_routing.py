@@ -7,6 +7,7 @@ import pytest
 from entrypoint.errors import BadInput
 from submitter import routing
 
+ARN = "arn:aws:batch:eu-west-1:123456789012:job-definition/studio-job:7"
 SUPPORTED = ["4.2", "4.5", "5.0", "5.1", "5.2", "5.3"]
 
 # file saved by -> the Blender its job definition runs
@@ -116,8 +117,10 @@ def test_an_explicit_name_and_blender_option_together_are_refused():
     [("blendbatch", False, "blendbatch-blender-5-0"),  # the default
      ("studio", False, "studio-blender-5-0"),  # BLENDBATCH_JOB_DEFINITION
      ("studio-blender-5-2", False, "studio-blender-5-2"),  # a full name in the environment
-     ("blendbatch", True, "blendbatch")],  # -d typed: the name itself
-    ids=["default", "environment-base", "environment-full-name", "typed"],
+     ("blendbatch", True, "blendbatch"),  # -d typed: the name itself
+     ("studio-job:3", False, "studio-job:3"),  # a revision: one definition
+     (ARN, False, ARN)],
+    ids=["default", "environment-base", "environment-full-name", "typed", "revision", "arn"],
 )  # fmt: skip
 def test_from_options_routes_unless_the_name_was_typed_or_is_full(name, typed, expected):
     route = routing.from_options(
@@ -125,6 +128,17 @@ def test_from_options_routes_unless_the_name_was_typed_or_is_full(name, typed, e
     )
 
     assert route.job_definition == expected
+
+
+def test_an_arn_with_a_version_suffix_is_checked_too():
+    with pytest.raises(BadInput, match="job definition .*farm-blender-5-0:4 runs Blender 5.0"):
+        routing.from_options(
+            ARN.replace("studio-job:7", "farm-blender-5-0:4"),
+            typed=False,
+            blender=None,
+            saved_by=(5, 3),
+            allow_older=False,
+        )
 
 
 def test_a_dry_run_without_the_header_says_the_choice_is_made_at_submit():
