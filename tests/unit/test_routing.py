@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from entrypoint.errors import BadInput
@@ -210,3 +212,32 @@ def test_run_refuses_a_file_newer_than_the_installed_bpy(bpy, saved_by, refused)
     assert f"(bpy {bpy}, the installed package)" in message
     assert "--allow-older-blender" in message
     routing.check_local(saved_by, bpy, allow_older=True)  # allowed: no refusal
+
+
+# --- through the command line (typer's runner, no AWS) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "env", "expected"),
+    [([], {}, "blendbatch-blender-<resolved at submit>"),
+     ([], {"BLENDBATCH_JOB_DEFINITION": "studio"}, "studio-blender-<resolved at submit>"),
+     (["-d", "blendbatch"], {}, "blendbatch"),
+     (["-d", "jd"], {"BLENDBATCH_JOB_DEFINITION": "studio"}, "jd"),
+     (["--blender", "4.5"], {}, "blendbatch-blender-4-5")],
+    ids=["default-base", "environment-base", "typed-default", "typed-beats-env", "blender"],
+)  # fmt: skip
+def test_d_typed_on_the_command_line_turns_routing_off(extra, env, expected):
+    from typer.testing import CliRunner
+
+    from submitter import aws
+    from submitter.cli import app
+
+    args = ["submit", "-i", "s3://b/s.blend", "-o", "s3://b/r", "-f", "10", "-n", "shot",
+            "-q", "q", "--frames", "1-20", "--dry-run", *extra]  # fmt: skip
+    result = CliRunner().invoke(app, args, env={"BLENDBATCH_JOB_DEFINITION": None, **env})
+    aws.use()
+
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout[result.stdout.index("{") :])
+    assert printed["route"]["jobDefinition"] == expected
+    assert printed["render"]["jobDefinition"] == expected
