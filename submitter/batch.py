@@ -58,6 +58,13 @@ def register(request: dict) -> dict:
     }
 
 
+def is_registered(name: str) -> bool:
+    """Whether a job definition of this name has an ACTIVE revision."""
+    with aws_errors(f"job definition {name}"):
+        found = client("batch").describe_job_definitions(jobDefinitionName=name, status="ACTIVE")
+    return bool(found["jobDefinitions"])
+
+
 def definition_image(definition_arn: str) -> str | None:
     """The image a job definition revision runs (a revision never changes)."""
     with aws_errors(f"job definition {definition_arn}"):

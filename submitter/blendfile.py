@@ -7,31 +7,29 @@ a render on a laptop. Two depths:
   blocks that follow the header give the saved-active scene's name, start and end;
 - the whole file (`complete=True`): the Scene ID blocks, decoded with the file's own SDNA, add
   frame_step, fps and fps_base, and list the scenes that have no `REND` block.
+
+Both depths give the Blender that saved the file (the header's digits) and, from the `GLOB` block
+that follows the `REND` blocks (and the thumbnail), its subversion and the oldest Blender that
+can open it (`minversion`, `minsubversion`): what routes a render to an image (see
+entrypoint/blenderversions.py).
 """
 
 from __future__ import annotations
 
-import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from entrypoint import blendheader
+from entrypoint.blenderversions import Version, parse_version
 from submitter.blendbytes import BlendFileError, decompress
+from submitter.blendversion import FileGlobal, Header, parse_glob, parse_header
 from submitter.sdna import Sdna, SdnaError, parse_sdna
 
 PREFIX_BYTES = 128 * 1024
-_LEGACY_HEADER = re.compile(rb"BLENDER([_-])([vV])(\d{3})")
-# Blender 5.0: "BLENDER" + header size "17" + pointer + file format "01" + endian + 4-digit version.
-_HEADER_V1 = re.compile(rb"BLENDER17([_-])01([vV])(\d{4})")
-_KNOWN_MAGICS = {
-    b"PK\x03\x04": "a zip?",
-    b"\x89PNG": "a PNG image?",
-    b"%PDF": "a PDF?",
-    b"\x7fELF": "a program?",
-}
 _SCENE_CODE = b"SC\0\0"
+# The thumbnail that may sit between the REND blocks and GLOB.
+_THUMBNAIL_CODE = b"TEST"
 
 
 @dataclass(frozen=True)
@@ -53,15 +51,15 @@ class BlendInfo:
     # REND scenes in file order (the first is the one Blender saved as active); with the whole
     # file read, the scenes without a REND block follow them.
     scenes: tuple[SceneInfo, ...]
+    # From the GLOB block; None when the data read has none (or a Blender older than 2.50).
+    subversion: int | None = None
+    minversion: Version | None = None  # the oldest Blender that opens the file: (4, 5)
+    minsubversion: int | None = None
 
-
-@dataclass(frozen=True)
-class _Header:
-    version: str
-    pointer_size: int
-    endian: str  # struct-module prefix
-    size: int
-    block_format: str  # struct format of a block header (field order differs, see _blocks)
+    @property
+    def saved_by(self) -> Version:
+        """The Blender that saved the file, (major, minor): "5.3" -> (5, 3)."""
+        return parse_version(self.version)
 
 
 @dataclass(frozen=True)
@@ -93,8 +91,8 @@ def read_blend_info(data: bytes, *, complete: bool) -> BlendInfo:
     the Scene blocks at the offsets its own SDNA gives.
     """
     compression, raw = decompress(data, limit=None if complete else PREFIX_BYTES)
-    header = _parse_header(raw, compression)
-    rend_scenes, scene_blocks, sdna = _scan(raw, header, complete=complete)
+    header = parse_header(raw, compression)
+    rend_scenes, scene_blocks, sdna, glob = _scan(raw, header, complete=complete)
     if not rend_scenes:
         raise BlendFileError(
             f"a .blend (Blender {header.version}) but no REND block, so it names no scene to "
@@ -104,13 +102,22 @@ def read_blend_info(data: bytes, *, complete: bool) -> BlendInfo:
     scenes = tuple(rend_scenes)
     if complete:
         scenes = _with_scene_settings(scenes, [_read_scene(raw, b, sdna) for b in scene_blocks])
-    return BlendInfo(header.version, header.pointer_size, header.endian == "<", compression, scenes)
+    return BlendInfo(
+        header.version,
+        header.pointer_size,
+        header.endian == "<",
+        compression,
+        scenes,
+        glob.subversion,
+        glob.minversion,
+        glob.minsubversion,
+    )
 
 
 def read_blend_data(data: bytes) -> BlendData:
     """Every block of a whole .blend (decompressed), with the SDNA that describes them."""
     compression, raw = decompress(data, limit=None)
-    header = _parse_header(raw, compression)
+    header = parse_header(raw, compression)
     blocks, sdna = [], None
     for block in _blocks(raw, header):
         _check_inside(raw, header, block)
@@ -150,63 +157,44 @@ def pick_scene(info: BlendInfo, name: str | None) -> SceneInfo:
     raise BlendFileError(f"no scene named {name!r}; the file has {known}{hint}")
 
 
-def _parse_header(raw: bytes, compression: str) -> _Header:
-    inside = "" if compression == "none" else f" (inside {compression} data)"
-    if not raw:
-        raise BlendFileError(
-            f"the data is empty{inside}: not a .blend file; check the path or upload it again"
-        )
-    if blendheader.big_endian(raw[: blendheader.HEAD_BYTES]):
-        raise BlendFileError(f"the file{inside} {blendheader.BIG_ENDIAN}")
-    if match := _HEADER_V1.match(raw):
-        size, block_format = 17, "4siQqq"  # code, SDNAnr, old, len, nr
-    elif match := _LEGACY_HEADER.match(raw):
-        size, block_format = 12, None
-    elif raw.startswith(b"BLENDER"):
-        raise BlendFileError(
-            f"starts with {raw[:17]!r}{inside}: a .blend header this reader does not know "
-            "(a newer Blender?); update blendbatch or save the file with Blender 5.0"
-        )
-    else:
-        guess = next((g for magic, g in _KNOWN_MAGICS.items() if raw.startswith(magic)), None)
-        what = f"not a .blend file ({guess})" if guess else "not a .blend file"
-        raise BlendFileError(
-            f"starts with {raw[:8]!r}{inside}: {what}; pass the .blend saved by Blender"
-        )
-    pointer, endian_char, digits = match.groups()
-    pointer_size = 4 if pointer == b"_" else 8
-    if block_format is None:  # code, len, old, SDNAnr, nr
-        block_format = "4siIii" if pointer_size == 4 else "4siQii"
-    major, minor = divmod(int(digits), 100)
-    version = f"{major}.{minor:02d}" if major < 3 else f"{major}.{minor}"
-    endian = "<" if endian_char == b"v" else ">"
-    return _Header(version, pointer_size, endian, size, endian + block_format)
-
-
 def _scan(
-    raw: bytes, header: _Header, *, complete: bool
-) -> tuple[list[SceneInfo], list[Block], Sdna | None]:
-    """The REND scenes; with `complete`, also the Scene blocks and the decoded SDNA."""
-    rend_scenes, scene_blocks, sdna = [], [], None
+    raw: bytes, header: Header, *, complete: bool
+) -> tuple[list[SceneInfo], list[Block], Sdna | None, FileGlobal]:
+    """The REND scenes and the GLOB facts; with `complete`, also the Scene blocks and the SDNA.
+
+    A prefix is read up to GLOB: REND blocks come first, then maybe the thumbnail, then GLOB;
+    the header of any other block ends the reading (GLOB's facts are then unknown).
+    """
+    rend_scenes, scene_blocks, sdna, glob = [], [], None, FileGlobal()
+    after_rend = False  # a block header after the REND blocks was read: the list is whole
     for block in _blocks(raw, header):
-        if block.code != b"REND" and not complete:
-            # REND blocks come first: the header of any other block closes the list.
-            return rend_scenes, scene_blocks, sdna
+        after_rend = after_rend or block.code != b"REND"
+        if not complete and block.code == _THUMBNAIL_CODE:
+            continue  # its data may be cut by the prefix: only its header is needed
+        if not complete and block.code == b"GLOB":
+            glob = parse_glob(raw, block.start, block.length, header)
+            return rend_scenes, scene_blocks, sdna, glob
+        if not complete and block.code != b"REND":
+            return rend_scenes, scene_blocks, sdna, glob
         _check_inside(raw, header, block)
         if block.code == b"REND":
             rend_scenes.append(_parse_rend(raw, block, header))
+        elif block.code == b"GLOB":
+            glob = parse_glob(raw, block.start, block.length, header)
         elif block.code == _SCENE_CODE:
             scene_blocks.append(block)
         elif block.code == b"DNA1":
             sdna = _parse_sdna_block(raw, block, header)
         elif block.code == b"ENDB":
             break
-    if sdna is None:  # also when a prefix ends on a block boundary right after REND blocks
+    if complete and sdna is None:
         raise _truncated(raw, header, rend_scenes, complete)
-    return rend_scenes, scene_blocks, sdna
+    if not complete and not after_rend:  # the prefix ends on a block boundary after REND blocks
+        raise _truncated(raw, header, rend_scenes, complete)
+    return rend_scenes, scene_blocks, sdna, glob
 
 
-def _check_inside(raw: bytes, header: _Header, block: Block) -> None:
+def _check_inside(raw: bytes, header: Header, block: Block) -> None:
     if block.start + block.length > len(raw):
         raise BlendFileError(
             f"a .blend (Blender {header.version}) whose block {block.code!r} needs "
@@ -215,7 +203,7 @@ def _check_inside(raw: bytes, header: _Header, block: Block) -> None:
         )
 
 
-def _blocks(raw: bytes, header: _Header) -> Iterator[Block]:
+def _blocks(raw: bytes, header: Header) -> Iterator[Block]:
     """Blocks in file order, up to the last whole block header (its data may be cut)."""
     head = struct.Struct(header.block_format)
     pos = header.size
@@ -233,7 +221,7 @@ def _blocks(raw: bytes, header: _Header) -> Iterator[Block]:
         pos += head.size + length
 
 
-def _parse_rend(raw: bytes, block: Block, header: _Header) -> SceneInfo:
+def _parse_rend(raw: bytes, block: Block, header: Header) -> SceneInfo:
     # struct RenderInfo { int sfra, efra; char scene_name[64 (256 since 5.0)]; }
     if block.length < 9:
         raise BlendFileError(
@@ -246,7 +234,7 @@ def _parse_rend(raw: bytes, block: Block, header: _Header) -> SceneInfo:
 
 
 def _truncated(
-    raw: bytes, header: _Header, rend_scenes: list[SceneInfo], complete: bool
+    raw: bytes, header: Header, rend_scenes: list[SceneInfo], complete: bool
 ) -> BlendFileError:
     where = f"a .blend (Blender {header.version}) whose data ends at byte {len(raw)}"
     if complete:
@@ -264,7 +252,7 @@ def _truncated(
     )
 
 
-def _parse_sdna_block(raw: bytes, block: Block, header: _Header) -> Sdna:
+def _parse_sdna_block(raw: bytes, block: Block, header: Header) -> Sdna:
     data = memoryview(raw)[block.start : block.start + block.length]
     try:
         return parse_sdna(data, endian=header.endian, pointer_size=header.pointer_size)

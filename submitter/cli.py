@@ -25,9 +25,11 @@ from submitter import (
     cli_follow,
     cli_jobs,
     cli_stack,
+    jobdef,
     options,
     plan,
     reportcmd,
+    routing,
 )
 
 app = typer.Typer(
@@ -62,6 +64,7 @@ TargetMinutes = Annotated[float, Opt("--target-minutes", help="-f auto: minutes 
 @options.with_aws
 @options.with_overrides
 def submit(
+    ctx: typer.Context,
     *,
     input_uri: Annotated[
         str | None, Opt("-i", "--input", help="the .blend in S3: s3://BUCKET/KEY")
@@ -75,8 +78,19 @@ def submit(
     name: Annotated[str, Opt("-n", "--name", help="job name, also the output folder")],
     queue: Annotated[str, Opt("-q", "--queue", envvar="BLENDBATCH_QUEUE", help="job queue")] = "",
     job_definition: Annotated[
-        str, Opt("-d", "--job-definition", envvar="BLENDBATCH_JOB_DEFINITION")
-    ] = "",
+        str,
+        Opt(
+            "-d",
+            "--job-definition",
+            envvar="BLENDBATCH_JOB_DEFINITION",
+            help="the job definition; unset, or from the environment, it is the base of "
+            "BASE-blender-X-Y, chosen by the file's Blender",
+        ),
+    ] = jobdef.DEFAULT_NAME,
+    blender: Annotated[
+        str | None,
+        Opt("--blender", help="render with this Blender X.Y (default: the file's own)"),
+    ] = None,
     upload: Annotated[
         Path | None,
         Opt("--upload", help="a local .blend: it and its outside files go to the -i bucket"),
@@ -115,6 +129,13 @@ def submit(
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = pipeline.blend_info(input_uri, str(upload) if upload else None, dry_run=dry_run)
+    route = routing.from_options(
+        job_definition,
+        typed=_typed(ctx, "job_definition"),
+        blender=blender,
+        saved_by=info.saved_by if info else None,
+        allow_older=allow["allow_older_blender"],
+    )
     per_job = chunking.parse_frames_per_job(frames_per_job)
     count = plan.count_frames(info, overrides.scene, step, frame_range)
     render = plan.RenderPlan(
@@ -131,7 +152,7 @@ def submit(
     )
     batch_options = plan.BatchOptions(
         queue=queue,
-        job_definition=job_definition,
+        job_definition=route.job_definition,
         stitch_queue=stitch_queue,
         attempts=attempts,
         timeout_seconds=timeout,
@@ -139,6 +160,11 @@ def submit(
         environment=plan.parse_pairs(env or [], "--env"),
     )
     plan.validate(render, batch_options)
+    if not dry_run:
+        route = routing.resolve(route, pipeline.registered, _warn)
+        batch_options = dataclasses.replace(batch_options, job_definition=route.job_definition)
+    if route.may_go_newer:
+        _warn(f"job definition {route.job_definition}: {route.why}")
     render, project = pipeline.pin(
         render, str(upload) if upload else None, dry_run=dry_run, say=_warn
     )
@@ -149,7 +175,8 @@ def submit(
         )  # fmt: skip
     plan.validate(render, batch_options)  # the pinned command is longer
     if dry_run:
-        typer.echo(json.dumps(plan.dry_run(render, batch_options), indent=2))
+        printed = {"route": route.as_json(), **plan.dry_run(render, batch_options)}
+        typer.echo(json.dumps(printed, indent=2))
         return
     _stale_frames(render, fresh, _warn)
     if project is not None:
@@ -164,6 +191,13 @@ def submit(
     )
     typer.echo(f"stitch {jobs[1]['jobId']} -> {render.output_root}/{render.video_name}")
     typer.echo(f"follow: blendbatch watch {jobs[0]['jobId']}")
+
+
+def _typed(ctx: typer.Context, parameter: str) -> bool:
+    """Whether the user typed the option (not its default, not its environment variable). By
+    name: typer may bring its own copy of click, whose ParameterSource is another enum."""
+    source = ctx.get_parameter_source(parameter)
+    return getattr(source, "name", None) == "COMMANDLINE"
 
 
 def _warn(message: str) -> None:
@@ -207,6 +241,7 @@ def run(
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = blendfile.read_blend_file(input_path)
+    routing.check_local(info.saved_by, pipeline.local_blender(), allow["allow_older_blender"])
     workers = workers or os.cpu_count() or 1
     if overrides.threads is None:
         # Children share the cores: without a count each would start one thread per core.
