@@ -45,6 +45,9 @@ NEWEST_LTS: Release = [r for r in RELEASES if r.lts][-1]
 # What the stack registers job definitions for when told nothing else.
 STACK_DEFAULT: tuple[Release, ...] = tuple(dict.fromkeys((NEWEST_LTS, NEWEST)))
 
+# The job-definition base name when the user names none (`<base>-blender-X-Y`).
+DEFAULT_BASE = "blendbatch"
+
 _VERSION = re.compile(r"^\s*(\d+)\.(\d+)(?:\.\d+)?\s*$")
 
 

@@ -23,7 +23,7 @@ from entrypoint import blenderversions
 from entrypoint.blenderversions import Version
 from entrypoint.errors import BadInput
 
-DEFAULT_NAME = "blendbatch"
+DEFAULT_NAME = blenderversions.DEFAULT_BASE
 DEFAULT_LOG_GROUP = "/aws/batch/job"
 DIGEST_TAG = "blendbatch:definition-digest"
 BLENDER_TAG = "blendbatch:blender"

@@ -217,7 +217,7 @@ def resolve(route: Route, registered: Callable[[str], bool], say: Callable[[str]
         return route
     wanted = bv.format_version(route.blender)
     also = " nor a newer one" if len(names) > 1 else ""
-    name_option = "" if route.base in ("", jobdef.DEFAULT_NAME) else f" --name {route.base}"
+    name_option = "" if route.base in ("", jobdef.DEFAULT_NAME) else f" --base {route.base}"
     raise BadInput(
         f"job definition {route.job_definition} (Blender {wanted}){also} is not registered "
         f"(ACTIVE) in this account and region: register it with `blendbatch register "

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from entrypoint import blendheader
 from entrypoint.blenderversions import (
+    DEFAULT_BASE,
     NEWEST,
     UnknownVersion,
     Version,
@@ -30,8 +31,6 @@ from entrypoint.settings import RenderSettings
 
 log = logging.getLogger(__name__)
 
-# The submitter's default `-d` base; the child does not know which base a user registered.
-JOB_DEFINITION_BASE = "blendbatch"
 ALLOW = "--allow-older-blender"
 
 
@@ -93,7 +92,7 @@ def fix(saved: Version) -> str:
         )
     return (
         f"render it with the image for Blender {target.name} (make image BLENDER={target.name}, "
-        f"job definition {job_definition_name(JOB_DEFINITION_BASE, target.version)})"
+        f"job definition {job_definition_name(DEFAULT_BASE, target.version)})"
     )
 
 

@@ -182,7 +182,7 @@ def test_an_older_registered_definition_is_never_taken():
 
     message = str(caught.value)
     assert "job definition bb-blender-5-3 (Blender 5.3) is not registered" in message
-    assert "`blendbatch register --blender 5.3 --name bb --image" in message
+    assert "`blendbatch register --blender 5.3 --base bb --image" in message
     assert "make image BLENDER=5.3" in message
 
 

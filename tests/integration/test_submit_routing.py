@@ -245,7 +245,7 @@ def test_submit_with_no_fitting_definition_registered_names_the_register_command
     assert result.returncode == 2, result.stderr
     error = result.stderr.strip().splitlines()[-1]
     assert error.startswith(f"error: job definition {base}-blender-5-3 (Blender 5.3) is not")
-    assert f"`blendbatch register --blender 5.3 --name {base} --image" in error
+    assert f"`blendbatch register --blender 5.3 --base {base} --image" in error
     assert result.stdout == ""
     assert stored(bucket) == []
 
