@@ -74,6 +74,7 @@ def build(
             "last": scene.frames[-1] if scene.frames else None,
             "rate": str(scene.rate),
             "extension": scene.extension,
+            "proxies": _proxies(manifests),
         },
         "files": dict(files),
         "video": dict(video or {}),
@@ -84,6 +85,12 @@ def build(
         "blender": blender,
         "warnings": _warnings(manifests, bars, children, gaps),
     }
+
+
+def _proxies(manifests: list[dict]) -> str | None:
+    """The proxies' extension when every child made them (OpenEXR frames), else None."""
+    kinds = {m.get("proxies") for m in manifests}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def _index(manifest: dict) -> int:
