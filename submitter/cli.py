@@ -91,6 +91,7 @@ def submit(
     crf: options.Crf = None,
     video_name: options.VideoName = None,
     allow_gaps: options.AllowGaps = False,
+    no_video: options.NoVideo = False,
     fresh: options.Fresh = False,
     stitch_queue: Annotated[
         str | None, Opt("--stitch-queue", envvar="BLENDBATCH_STITCH_QUEUE")
@@ -128,6 +129,7 @@ def submit(
         **allow,
         stitch_args=stitch_args,
         video_name=video,
+        make_video=not no_video,
     )
     batch_options = plan.BatchOptions(
         queue=queue,
@@ -162,7 +164,10 @@ def submit(
     typer.echo(
         f"render {jobs[0]['jobId']} ({render.array_size} children, {render.frame_count} frames)"
     )
-    typer.echo(f"stitch {jobs[1]['jobId']} -> {render.output_root}/{render.video_name}")
+    if render.make_video:
+        typer.echo(f"stitch {jobs[1]['jobId']} -> {render.output_root}/{render.video_name}")
+    else:
+        typer.echo(f"no stitch (--no-video): frames in {render.output_root}/frames/")
     typer.echo(f"follow: blendbatch watch {jobs[0]['jobId']}")
 
 
@@ -197,6 +202,7 @@ def run(
     crf: options.Crf = None,
     video_name: options.VideoName = None,
     allow_gaps: options.AllowGaps = False,
+    no_video: options.NoVideo = False,
     fresh: options.Fresh = False,
 ) -> None:
     """Run the whole pipeline on this machine, no AWS: children in parallel, then stitch."""
@@ -223,6 +229,7 @@ def run(
         **allow,
         stitch_args=stitch_args,
         video_name=video,
+        make_video=not no_video,
     )
     plan.check(render)
     # The children render the files in place; the manifest's hash says what their pixels
