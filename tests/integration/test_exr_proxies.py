@@ -17,7 +17,12 @@ import bpy, sys
 bpy.ops.wm.open_mainfile(filepath=sys.argv[1])
 view = bpy.context.scene.view_settings
 view.view_transform = "Standard"
-view.look = "Medium High Contrast"
+for look in ("Medium High Contrast", "Standard - Medium High Contrast"):  # names vary by release
+    try:
+        view.look = look
+        break
+    except TypeError:
+        pass
 view.exposure = 1.25
 view.gamma = 0.7
 bpy.ops.wm.save_as_mainfile(filepath=sys.argv[2])
