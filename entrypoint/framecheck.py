@@ -203,8 +203,10 @@ def check_extension(extension: str) -> str | None:
         return (
             "the frames are OpenEXR: scene-linear light without Blender's view transform, so "
             "a video made from them would not look like the render (too dark, clipped "
-            "highlights). Render PNG or JPEG frames for the video (Output Properties > File "
-            "Format), or grade the EXRs in a compositor"
+            "highlights), and these have no display-referred proxies (proxies/). Render them "
+            "again with this version's --format OpenEXR (it writes a proxy per frame), render "
+            "PNG or JPEG frames for the video (Output Properties > File Format), or grade the "
+            "EXRs in a compositor"
         )
     return (
         f"the frames are .{extension}: stitch encodes PNG or JPEG frames; set the scene's "

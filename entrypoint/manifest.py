@@ -47,13 +47,16 @@ def slice_manifest(
     runs: list[dict] | None = None,
     fingerprint: str | None = None,
     content_id: str | None = None,
+    proxies: str | None = None,
 ) -> bytes:
     """The record of one child: the scene (shared by all) and what this child did.
 
     `rendered` holds one record per frame render of every attempt so far (frame, seconds,
     bytes, attempt, host, fingerprint, blender, checked, written); `skipped` the frames this
     attempt found done; `runs` one record per attempt (attempt, host, outcome, effective
-    settings, devices); `settings`, `fingerprint` and `content_id` the latest attempt's.
+    settings, devices); `settings`, `fingerprint` and `content_id` the latest attempt's;
+    `proxies` the extension of the display-referred proxies under proxies/ (OpenEXR frames:
+    `png`, each frame record then has `proxy_bytes`), None without.
     """
     return json.dumps(
         {
@@ -63,6 +66,7 @@ def slice_manifest(
             "content_id": content_id,
             "scene": scene,
             "extension": extension,
+            "proxies": proxies,
             "slice": list(slice_frames),
             "rendered": rendered,
             "skipped": skipped,
@@ -212,13 +216,16 @@ def frames_to_render(
     *,
     fingerprint: str,
     blender: str,
+    proxies: dict[int, int] | None = None,
 ) -> tuple[list[int], list[int], dict[int, str]]:
     """(to render, already done, why each present frame is rendered again) for a slice.
 
     A frame is done only when it is in the output at the size its latest record gives, and
     that record says it was made with this fingerprint by this Blender and checked complete
     before it was uploaded. A frame no record knows (a lost manifest, another render's file)
-    is rendered again: nothing vouches for its pixels.
+    is rendered again: nothing vouches for its pixels. With `proxies` (proxy sizes by frame:
+    OpenEXR frames), a frame is done only when its proxy is there too, at its recorded size;
+    otherwise the frame is rendered again (the proxy is made from the Render Result).
     """
     latest = latest_records([{"rendered": recorded}])
     todo, done, why = [], [], {}
@@ -227,12 +234,22 @@ def frames_to_render(
             todo.append(frame)
             continue
         reason = _stale_reason(present[frame], latest.get(frame), fingerprint, blender)
+        if reason is None and proxies is not None:
+            reason = _proxy_reason(proxies.get(frame), latest[frame])
         if reason is None:
             done.append(frame)
         else:
             todo.append(frame)
             why[frame] = reason
     return todo, done, why
+
+
+def _proxy_reason(size: int | None, record: dict) -> str | None:
+    if size is None:
+        return "its proxy (proxies/) is missing"
+    if record.get("proxy_bytes") != size:
+        return f"its proxy holds {size} bytes, its record says {record.get('proxy_bytes')}"
+    return None
 
 
 def _stale_reason(size: int, record: dict | None, fingerprint: str, blender: str) -> str | None:

@@ -76,6 +76,7 @@ def build(
             "last": scene.frames[-1] if scene.frames else None,
             "rate": str(scene.rate),
             "extension": scene.extension,
+            "proxies": _proxies(manifests),
         },
         "files": dict(files),
         "video": dict(video or {}),
@@ -123,6 +124,12 @@ def price_of(estimate: dict | None, fingerprint: str | None) -> tuple[float | No
     except (KeyError, TypeError, ValueError):
         return None, None
     return per_hour, f"{source} (from estimate {fingerprint[:8]}...)"
+
+
+def _proxies(manifests: list[dict]) -> str | None:
+    """The proxies' extension when every child made them (OpenEXR frames), else None."""
+    kinds = {m.get("proxies") for m in manifests}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def _index(manifest: dict) -> int:

@@ -15,6 +15,8 @@ import html
 import json
 from urllib.parse import quote
 
+from entrypoint.layout import FRAMES_DIR, PROXIES_DIR
+
 BAR_AREA = 100.0  # the chart's bar height in viewBox units; markers go below it
 SHOWN_CHILDREN = 24  # children named in the legend; more are only told apart by colour
 
@@ -100,6 +102,7 @@ def render(model: dict) -> str:
         f"<h1>{_e(scene['name'])} <span class='muted'>{_e(scene['frames'])} frames, "
         f"{_e(scene['first'])}&ndash;{_e(scene['last'])} at {_e(scene['rate'])} fps</span></h1>",
         _media(model["files"]),
+        _pictures(scene),
         _warnings(model["warnings"]),
         _totals(model["totals"], model["blender"]),
         _chart(model["bars"], model["children"]),
@@ -108,6 +111,18 @@ def render(model: dict) -> str:
         f"<script>{SCRIPT}</script></body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _pictures(scene: dict) -> str:
+    """OpenEXR masters are scene-linear: say the video shows their display-referred proxies."""
+    if not scene.get("proxies"):
+        return ""
+    return (
+        f'<p id="pictures" class="muted">Masters: {_e(scene["extension"].upper())} frames in '
+        f"{FRAMES_DIR}/. The video and previews show their display-referred "
+        f"{_e(scene['proxies'].upper())} proxies in {PROXIES_DIR}/ (the scene's view "
+        "transform applied).</p>"
+    )
 
 
 def _media(files: dict) -> str:

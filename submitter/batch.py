@@ -14,7 +14,8 @@ DESCRIBE_LIMIT = 100
 
 
 def submit(render_plan: plan.RenderPlan, options: plan.BatchOptions) -> list[dict]:
-    """Submit render then stitch; returns `[{jobName, jobId, jobArn}, ...]`, render first.
+    """Submit render then stitch (`--no-video`: the render only); returns
+    `[{jobName, jobId, jobArn}, ...]`, render first.
 
     SubmitJob has no idempotency token, so a stitch refused after the render was accepted is
     reported with the render's id and how to cancel it, never resubmitted blindly.
@@ -22,6 +23,8 @@ def submit(render_plan: plan.RenderPlan, options: plan.BatchOptions) -> list[dic
     batch = client("batch")
     with aws_errors(f"job queue {options.queue}"):
         render = batch.submit_job(**plan.render_request(render_plan, options))
+    if not render_plan.make_video:
+        return [_summary(render)]
     try:
         with aws_errors(f"job queue {options.stitch_queue or options.queue}"):
             stitch = batch.submit_job(**plan.stitch_request(render_plan, options, render["jobId"]))

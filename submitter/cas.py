@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -66,17 +67,36 @@ class Local:
 
 
 def hash_files(paths: Iterable[str]) -> dict[str, Local]:
-    """Each local file's sha256, hashed in parallel, with a byte progress bar on stderr."""
+    """Each local file's sha256, hashed in parallel, with a byte progress bar on stderr.
+
+    Ctrl-C (KeyboardInterrupt, which only the main thread gets) stops the hashing threads
+    after their current chunk, so the command stops at once rather than after every file."""
     paths = sorted(set(paths))
     stats = {p: os.stat(p) for p in paths}
+    stop = threading.Event()
     with ByteBar("hashing", sum(s.st_size for s in stats.values())) as bar:
 
+        def advance(size: int) -> None:
+            if stop.is_set():
+                raise _Stopped
+            bar.advance(size)
+
         def one(path: str) -> Local:
-            sha = sha256_file(path, bar.advance)
+            sha = sha256_file(path, advance)
             return Local(path, sha, stats[path].st_size, stats[path].st_mtime_ns)
 
-        with ThreadPoolExecutor(HASH_WORKERS) as pool:
+        pool = ThreadPoolExecutor(HASH_WORKERS)
+        try:
             return {local.path: local for local in pool.map(one, paths)}
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Stopped(Exception):
+    """A hashing thread told to stop (the main thread was interrupted)."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Exit codes: 0 done, 2 bad input (fix the command), 1 a failure worth retrying.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -105,6 +106,7 @@ def submit(
     crf: options.Crf = None,
     video_name: options.VideoName = None,
     allow_gaps: options.AllowGaps = False,
+    no_video: options.NoVideo = False,
     fresh: options.Fresh = False,
     stitch_queue: Annotated[
         str | None, Opt("--stitch-queue", envvar="BLENDBATCH_STITCH_QUEUE")
@@ -149,6 +151,7 @@ def submit(
         **allow,
         stitch_args=stitch_args,
         video_name=video,
+        make_video=not no_video,
     )
     batch_options = plan.BatchOptions(
         queue=queue,
@@ -189,7 +192,10 @@ def submit(
     typer.echo(
         f"render {jobs[0]['jobId']} ({render.array_size} children, {render.frame_count} frames)"
     )
-    typer.echo(f"stitch {jobs[1]['jobId']} -> {render.output_root}/{render.video_name}")
+    if render.make_video:
+        typer.echo(f"stitch {jobs[1]['jobId']} -> {render.output_root}/{render.video_name}")
+    else:
+        typer.echo(f"no stitch (--no-video): frames in {render.output_root}/frames/")
     typer.echo(f"follow: blendbatch watch {jobs[0]['jobId']}")
 
 
@@ -231,13 +237,48 @@ def run(
     crf: options.Crf = None,
     video_name: options.VideoName = None,
     allow_gaps: options.AllowGaps = False,
+    no_video: options.NoVideo = False,
     fresh: options.Fresh = False,
 ) -> None:
     """Run the whole pipeline on this machine, no AWS: children in parallel, then stitch."""
-    from submitter import pipeline
     from submitter.local import check_request, run_local
 
     check_request(output_dir, name, workers)
+    with _ctrl_c_before_rendering():
+        render = _prepare_run(
+            input_path, output_dir, frames_per_job, target_minutes, name, workers, frames,
+            overrides, allow, (codec, crf, video_name, allow_gaps), no_video, fresh,
+        )  # fmt: skip
+    from submitter.screen import Screen
+
+    with Screen() as screen:
+        try:
+            final = run_local(render, workers or os.cpu_count() or 1, screen.say, screen.update)
+        except Interrupted as stopped:
+            screen.close()
+            typer.echo(str(stopped), err=True)
+            raise typer.Exit(stopped.exit_code) from None
+        screen.summary(final)
+
+
+@contextlib.contextmanager
+def _ctrl_c_before_rendering():
+    """Ctrl-C while `run` reads, hashes or plans (no child started yet): one line, exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo("stopped before rendering: nothing rendered", err=True)
+        raise typer.Exit(Interrupted.exit_code) from None
+
+
+def _prepare_run(
+    input_path, output_dir, frames_per_job, target_minutes, name, workers, frames, overrides,
+    allow, stitch_options, no_video, fresh,
+) -> plan.RenderPlan:  # fmt: skip
+    """`run` up to its children: the plan, pinned to the project's content, stale frames said."""
+    from submitter import pipeline
+
+    codec, crf, video_name, allow_gaps = stitch_options
     frame_range = plan.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = blendfile.read_blend_file(input_path)
@@ -258,6 +299,7 @@ def run(
         **allow,
         stitch_args=stitch_args,
         video_name=video,
+        make_video=not no_video,
     )
     plan.check(render)
     # The children render the files in place; the manifest's hash says what their pixels
@@ -270,16 +312,7 @@ def run(
             child_threads=render.overrides.threads, say=typer.echo,
         )  # fmt: skip
     _stale_frames(render, fresh, typer.echo)
-    from submitter.screen import Screen
-
-    with Screen() as screen:
-        try:
-            final = run_local(render, workers, screen.say, screen.update)
-        except Interrupted as stopped:
-            screen.close()
-            typer.echo(str(stopped), err=True)
-            raise typer.Exit(stopped.exit_code) from None
-        screen.summary(final)
+    return render
 
 
 @app.command()

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from entrypoint.errors import BadInput, TransientFailure
+from entrypoint.layout import FRAMES_DIR
 from submitter import options
 
 Opt = typer.Option
@@ -85,7 +86,11 @@ def get(
         Path | None, Opt("--to", help="the local folder (default: ./<name>)", show_default=False)
     ] = None,
     with_frames: Annotated[
-        bool, Opt("--with-frames", help="also download every frame, into <folder>/frames/")
+        bool,
+        Opt(
+            "--with-frames",
+            help="also download every frame (and OpenEXR frames' proxies): <folder>/frames/",
+        ),
     ] = False,
 ) -> None:
     """Download a pipeline's video, previews and report to this machine."""
@@ -93,11 +98,19 @@ def get(
 
     if job.startswith("s3://"):
         root, stitch = job.rstrip("/"), None
+        video = outputs.makes_video(root)
     else:
-        root, stitch = outputs.output_of(job)
+        root, stitch, video = outputs.output_of(job)
+    if not video and not with_frames:
+        raise BadInput(
+            f"{root} was submitted with --no-video: it holds frames and no video; pass "
+            "--with-frames to download them"
+        )
     folder = into or Path(root.rpartition("/")[2])
     found = outputs.fetch(root, folder, with_frames=with_frames, say=typer.echo)
-    if not found:
+    if not found and not video:
+        typer.echo(f"frames: {folder / FRAMES_DIR} (--no-video: no video)")
+    elif not found:
         state = f" (stitch job {stitch['jobId']} is {stitch['status']})" if stitch else ""
         raise TransientFailure(
             f"no video in {root} yet{state}: `blendbatch status` says when it is done; "

@@ -75,6 +75,9 @@ def run_local(
             raise _stopped(root, render)
         if failures:
             raise _failure(failures)
+        if not render.make_video:
+            say(f"rendered in {board.seconds():.1f} s; no stitch (--no-video: frames only)")
+            return board.final()
         say(f"rendered in {board.seconds():.1f} s; stitching")
         stitch = _Child(plan.stitch_command(render), root, "stitch", None, say)
         while stitch.process.poll() is None:
@@ -162,6 +165,7 @@ class _Board:
             done_at_start=self.at_start,
             manifests=manifests,
             report_file=str(made) if made.exists() else None,
+            frames_only=not self.render.make_video,
         )
 
     def final(self) -> progress.Report:

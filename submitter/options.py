@@ -55,6 +55,9 @@ VideoName = Annotated[
 Fresh = Annotated[
     bool, Opt("--fresh", help="delete <output>/<name>'s frames and manifests first, then render")
 ]
+NoVideo = Annotated[
+    bool, Opt("--no-video", help="frames only: no stitch, no video (e.g. OpenEXR for compositing)")
+]
 AllowGaps = Annotated[
     bool, Opt("--allow-gaps", help="hold the previous frame where one is missing (said loudly)")
 ]

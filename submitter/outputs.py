@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from entrypoint.errors import BadInput
-from entrypoint.layout import FRAMES_DIR, JOBS_DIR
+from entrypoint.layout import FRAMES_DIR, JOBS_DIR, PROXIES_DIR
 from submitter import records
 
 THREADS = 8
@@ -40,17 +40,30 @@ def recent(location: str, limit: int) -> list[dict]:
     return [records.pipeline_row(record, when, statuses) for when, record in kept]
 
 
-def output_of(job_id: str) -> tuple[str, dict | None]:
-    """(the pipeline's output, its stitch job or None) from either job id."""
+def output_of(job_id: str) -> tuple[str, dict | None, bool]:
+    """(the pipeline's output, its stitch job or None, whether it makes a video) from either
+    job id."""
     from submitter import pipeline, progress
 
-    render, stitch = pipeline.find(job_id)
+    render, stitch, video = pipeline.find_recorded(job_id)
     root = progress.command_option(render, "-o")
     if not root:
         raise BadInput(
             f"job {job_id} names no output (-o): pass the output instead, s3://BUCKET/PREFIX/NAME"
         )
-    return root.rstrip("/"), stitch
+    return root.rstrip("/"), stitch, video
+
+
+def makes_video(root: str) -> bool:
+    """Whether the newest job record of an output asks for a video (`--no-video` does not);
+    an output without records is taken to make one."""
+    from submitter import aws, progress
+
+    _, entries = aws.list_folder(f"{root}/{JOBS_DIR}")
+    named = sorted((e["LastModified"], e["Name"]) for e in entries if e["Name"].endswith(".json"))
+    if not named:
+        return True
+    return progress.wants_video(aws.get_json(f"{root}/{JOBS_DIR}/{named[-1][1]}"))
 
 
 def fetch(root: str, into: Path, *, with_frames: bool, say: Callable[[str], None]) -> list[str]:
@@ -63,11 +76,12 @@ def fetch(root: str, into: Path, *, with_frames: bool, say: Callable[[str], None
     jobs = [
         (f"{root}/{f['Name']}", into / f["Name"], f["Size"]) for f in files if f["Name"] in wanted
     ]
-    if with_frames:
-        _, frames = aws.list_folder(f"{root}/{FRAMES_DIR}")
+    # The frames are the masters (OpenEXR ones too); their display-referred proxies, when
+    # the render made them, come along under proxies/.
+    for folder in (FRAMES_DIR, PROXIES_DIR) if with_frames else ():
+        _, frames = aws.list_folder(f"{root}/{folder}")
         jobs += [
-            (f"{root}/{FRAMES_DIR}/{f['Name']}", into / FRAMES_DIR / f["Name"], f["Size"])
-            for f in frames
+            (f"{root}/{folder}/{f['Name']}", into / folder / f["Name"], f["Size"]) for f in frames
         ]
     _download_all(jobs, say)
     return records.videos(sorted(wanted))

@@ -39,11 +39,11 @@ def registered(job_definition: str) -> bool:
 def submit(
     render: plan.RenderPlan, batch_options: plan.BatchOptions, warn: Callable[[str], None]
 ) -> list[dict]:
-    """Submit both jobs, then record them next to the output."""
+    """Submit both jobs (`--no-video`: the render only), then record them next to the output."""
     from submitter import aws, batch
 
     jobs = batch.submit(render, batch_options)
-    render_id, stitch_id = jobs[0]["jobId"], jobs[1]["jobId"]
+    render_id, stitch_id = jobs[0]["jobId"], jobs[1]["jobId"] if len(jobs) > 1 else None
     try:
         aws.put_json(
             progress.record_uri(render.output_root, render_id),
@@ -52,6 +52,7 @@ def submit(
                 stitch_id,
                 render.output_root,
                 plan.render_request(render, batch_options),
+                video=render.make_video,
             ),
         )
     except BlendbatchError as error:
@@ -120,6 +121,13 @@ def upload(project, render: plan.RenderPlan, copy_to: str, say: Callable[[str], 
 
 def find(job_id: str) -> tuple[dict, dict | None]:
     """(render job, stitch job or None) of the pipeline that `job_id` belongs to."""
+    render, stitch, _ = find_recorded(job_id)
+    return render, stitch
+
+
+def find_recorded(job_id: str) -> tuple[dict, dict | None, bool]:
+    """(render job, stitch job or None, whether a video was asked for: False for a
+    `--no-video` pipeline, whose job record says so)."""
     from submitter import aws, batch
 
     job = batch.describe([job_id]).get(job_id)
@@ -130,13 +138,13 @@ def find(job_id: str) -> tuple[dict, dict | None]:
         render = batch.describe([render_id]).get(render_id)
         if render is None:
             raise BadInput(f"job {job_id} depends on {render_id}, which Batch no longer knows")
-        return render, job
+        return render, job, True
     root = progress.command_option(job, "-o")
     saved = aws.get_json(progress.record_uri(root, job_id)) if root else None
     stitch = None
-    if saved:
+    if saved and saved.get("stitchJobId"):
         stitch = batch.describe([saved["stitchJobId"]]).get(saved["stitchJobId"])
-    return job, stitch
+    return job, stitch, progress.wants_video(saved)
 
 
 def report(job_id: str) -> progress.Report:
@@ -157,7 +165,7 @@ class Watcher:
     def report(self) -> progress.Report:
         from submitter import aws, batch
 
-        render, stitch = find(self.job_id)
+        render, stitch, video = find_recorded(self.job_id)
         if not progress.image_of(render) and render.get("jobDefinition"):
             # DescribeJobs names the image a job ran; an emulator may not, its definition does.
             if self.image is None:
@@ -181,6 +189,7 @@ class Watcher:
             manifests,
             now=time.time(),
             watched=(self.frames_at_start, time.monotonic() - self.began),
+            frames_only=not video,
         )
 
     def _manifests(self, root: str) -> list[dict]:

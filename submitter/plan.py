@@ -56,6 +56,8 @@ class RenderPlan:
     # Stitch options, passed through verbatim (`--codec`, `--name`, ...), and the video's name.
     stitch_args: tuple[str, ...] = ()
     video_name: str = "output.mp4"
+    # `--no-video`: frames only; no stitch job is submitted, no stitch runs.
+    make_video: bool = True
 
     @property
     def output_root(self) -> str:
@@ -165,10 +167,9 @@ def validate(plan: RenderPlan, batch: BatchOptions) -> None:
     _validate_environment(batch.environment)
     # Both, before either is sent: a stitch refused after the render job exists leaves an
     # orphan render running.
-    requests = {
-        "render": render_request(plan, batch),
-        "stitch": stitch_request(plan, batch, SIZING_JOB_ID),
-    }
+    requests = {"render": render_request(plan, batch)}
+    if plan.make_video:
+        requests["stitch"] = stitch_request(plan, batch, SIZING_JOB_ID)
     for kind, request in requests.items():
         size = request_size(request)
         if size > MAX_REQUEST_BYTES:
@@ -296,10 +297,11 @@ def _job_options(batch: BatchOptions) -> dict:
 
 
 def dry_run(plan: RenderPlan, batch: BatchOptions) -> dict:
-    """What `submit --dry-run` prints: both requests, the stitch's dependency a placeholder."""
+    """What `submit --dry-run` prints: both requests, the stitch's dependency a placeholder
+    (the stitch null with `--no-video`)."""
     return {
         "render": render_request(plan, batch),
-        "stitch": stitch_request(plan, batch, RENDER_JOB_PLACEHOLDER),
+        "stitch": stitch_request(plan, batch, RENDER_JOB_PLACEHOLDER) if plan.make_video else None,
     }
 
 

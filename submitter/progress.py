@@ -84,6 +84,7 @@ class Report:
     report_file: str | None = None
     outside: tuple[str, ...] = ()  # what the children recorded about outside files
     image: str | None = None  # the image the render ran (`repository@sha256:...`)
+    frames_only: bool = False  # `--no-video`: no stitch, no video
 
     @property
     def previews(self) -> tuple[str, str] | None:
@@ -132,6 +133,7 @@ def local_report(
     done_at_start: int,
     manifests: list[dict] | None = None,
     report_file: str | None = None,
+    frames_only: bool = False,
 ) -> Report:
     """`blendbatch run`: the children as processes here; manifests only for the summary."""
     report = Report(
@@ -140,11 +142,12 @@ def local_report(
         frames_total=frames_total,
         children=children,
         output=output,
-        video=f"{output}/{video}",
+        video=None if frames_only else f"{output}/{video}",
         frame_times=frame_times(manifests or []),
         wall_seconds=seconds,
         pace=pace(frames_done, done_at_start, frames_total, seconds),
         report_file=report_file,
+        frames_only=frames_only,
     )
     return report
 
@@ -158,6 +161,7 @@ def batch_report(
     *,
     now: float | None = None,
     watched: tuple[int | None, float] | None = None,
+    frames_only: bool = False,
 ) -> Report:
     """Described Batch jobs (+ frames in the output, failed children, slice manifests).
 
@@ -184,6 +188,7 @@ def batch_report(
         ),
         outside=tuple(outside_lines(manifests or [])),
         image=image_of(render),
+        frames_only=frames_only,
     )
     return report
 
@@ -221,16 +226,31 @@ def as_json(report: Report) -> dict:
         "report": report.report_file,
         "image": report.image,
         "outside": list(report.outside),
+        "frames_only": report.frames_only,
     }
 
 
-def record(render_job_id: str, stitch_job_id: str, output_root: str, request: dict) -> dict:
+def record(
+    render_job_id: str,
+    stitch_job_id: str | None,
+    output_root: str,
+    request: dict,
+    *,
+    video: bool = True,
+) -> dict:
+    """The job record `submit` writes; `video` False (and no stitch) for `--no-video`."""
     return {
         "renderJobId": render_job_id,
         "stitchJobId": stitch_job_id,
         "output": output_root,
         "renderRequest": request,
+        "video": video,
     }
+
+
+def wants_video(saved: dict | None) -> bool:
+    """Whether a job record's pipeline makes a video (records before `video` existed did)."""
+    return not isinstance(saved, dict) or saved.get("video") is not False
 
 
 def record_uri(output_root: str, render_job_id: str) -> str:

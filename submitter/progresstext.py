@@ -7,6 +7,7 @@ and the summary both end with.
 
 from __future__ import annotations
 
+from entrypoint.layout import FRAMES_DIR
 from submitter.progress import DONE, FAILED, Children, Report
 
 
@@ -44,7 +45,9 @@ def summary_lines(report: Report) -> list[str]:
             f"frame time: min {times.min:.2f} s, median {times.median:.2f} s, "
             f"max {times.max:.2f} s ({times.count} frames)"
         )
-    if report.state == DONE and report.video:
+    if report.frames_only:
+        shown.append(f"frames only (--no-video): {report.output}/{FRAMES_DIR}/")
+    elif report.state == DONE and report.video:
         shown.append(f"video: {report.video}")
         shown.append("previews: " + "  ".join(report.previews or ()))
     if report.report_file:
@@ -78,7 +81,9 @@ def lines(report: Report) -> list[str]:
         return shown
     if render.status == FAILED and not report.failed:
         shown.append(f"  failed: {render.reason}")
-    if stitch is None:
+    if report.frames_only:
+        shown.append("stitch: none (--no-video: frames only)")
+    elif stitch is None:
         shown.append("stitch: unknown (pass the stitch job id to see it)")
     else:
         shown.append(f"stitch {stitch.id} ({stitch.name}): {stitch.status}")

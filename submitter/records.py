@@ -48,8 +48,11 @@ def cancel_lines(stopped: list[Job], left: list[Job]) -> list[str]:
     return lines
 
 
-def pipeline_state(render: str | None, stitch: str | None) -> str | None:
-    """FAILED, SUCCEEDED, RUNNING (not finished), or None when Batch knows neither job."""
+def pipeline_state(render: str | None, stitch: str | None, video: bool = True) -> str | None:
+    """FAILED, SUCCEEDED, RUNNING (not finished), or None when Batch knows neither job.
+    Without a video (`--no-video`) the render alone decides."""
+    if not video:
+        return render if render in (None, "FAILED", "SUCCEEDED") else "RUNNING"
     if "FAILED" in (render, stitch):
         return "FAILED"
     if stitch == "SUCCEEDED":
@@ -74,7 +77,8 @@ def pipeline_row(record: dict, written: datetime, statuses: dict[str, str]) -> d
         "stitchJobId": stitch_id,
         "renderStatus": render,
         "stitchStatus": stitch,
-        "state": pipeline_state(render, stitch),
+        "state": pipeline_state(render, stitch, record.get("video") is not False),
+        "video": record.get("video") is not False,
         "frames": _int_after(command, "-t"),
         "children": (request.get("arrayProperties") or {}).get("size", 1),
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 from entrypoint import allowances
 from entrypoint.fingerprint import render_fingerprint
 from entrypoint.frames import parse_frame_name
-from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR
+from entrypoint.layout import FRAMES_DIR, MANIFESTS_DIR, PROXIES_DIR
 from entrypoint.manifest import latest_records
 from submitter.plan import RenderPlan
 
@@ -97,9 +97,10 @@ def _load_or_none(path: Path) -> dict | None:
 
 
 def _remove(root: str) -> tuple[int, int]:
-    """Delete everything under `<root>/frames/` and `<root>/manifests/`; (frames, others)."""
+    """Delete everything under `<root>/frames/`, `proxies/` (the OpenEXR frames' stand-ins)
+    and `manifests/`; (frames, others)."""
     frames = others = 0
-    for folder in (FRAMES_DIR, MANIFESTS_DIR):
+    for folder in (FRAMES_DIR, PROXIES_DIR, MANIFESTS_DIR):
         names = _delete_folder(root, folder)
         counted = sum(1 for n in names if folder == FRAMES_DIR and parse_frame_name(n) is not None)
         frames, others = frames + counted, others + len(names) - counted

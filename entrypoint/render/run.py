@@ -33,13 +33,15 @@ from entrypoint.layout import (
     FRAMES_DIR,
     MANIFESTS_DIR,
     PASSES_DIR,
+    PROXIES_DIR,
     check_output_names,
     frame_key,
     manifest_key,
+    proxy_key,
 )
 from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
 from entrypoint.overrides import extension_of, mismatches, requested
-from entrypoint.render import blender, outside, scenecheck, versioncheck
+from entrypoint.render import blender, outside, proxies, scenecheck, versioncheck
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.render.project import Project, fetch_project
 from entrypoint.render.provenance import Provenance, check_frame_file, provenance
@@ -122,10 +124,11 @@ def _render_slice(settings: RenderSettings, output: Location, tmp: Path) -> None
 
 @dataclasses.dataclass(frozen=True)
 class DoneBefore:
-    """What earlier attempts left in the output: frame sizes by number, their manifest."""
+    """What earlier attempts left in the output: frame and proxy sizes by number, the manifest."""
 
     present: dict[int, int]
     manifest: bytes | None
+    proxies: dict[int, int] | None = None  # None: these frames have no proxies
 
 
 def _fetch(
@@ -134,16 +137,25 @@ def _fetch(
     project = fetch_project(
         settings.input_uri, settings.deps_uri, workdir, input_etag=settings.input_etag
     )
-    present = {}
-    linked = output.links(FRAMES_DIR)  # not ours: rendered again, the link replaced
-    for name, size in output.list_dir(FRAMES_DIR).items():
-        frame = parse_frame_name(name)
-        if frame is not None and name.endswith("." + extension) and name not in linked:
-            present[frame] = size
+    present = _files_of(output, FRAMES_DIR, extension)
+    made = _files_of(output, PROXIES_DIR, proxies.PROXY_EXTENSION)
     key = manifest_key(settings.index)
     name = key.rpartition("/")[2]
     earlier = name in output.list_dir(MANIFESTS_DIR) and name not in output.links(MANIFESTS_DIR)
-    return project, DoneBefore(present, output.get_bytes(key) if earlier else None)
+    raw = output.get_bytes(key) if earlier else None
+    return project, DoneBefore(present, raw, made if proxies.wants_proxy(extension) else None)
+
+
+def _files_of(output: Location, folder: str, extension: str) -> dict[int, int]:
+    """Frame number -> size of the frame-named files of `folder`; links are not ours (rendered
+    again, the link replaced)."""
+    linked = output.links(folder)
+    present = {}
+    for name, size in output.list_dir(folder).items():
+        frame = parse_frame_name(name)
+        if frame is not None and name.endswith("." + extension) and name not in linked:
+            present[frame] = size
+    return present
 
 
 def _check_outside(frames: list[int], allow_missing: bool, folder: Path) -> list[dict]:
@@ -212,6 +224,8 @@ class SliceJob:
         self.made: Provenance = made
         self.effective, self.render_dir, self.present = effective, render_dir, before.present
         self.extension = extension_of(effective["file_format"])
+        self.proxies = proxies.wants_proxy(self.extension)
+        self.proxies_present = (before.proxies or {}) if self.proxies else None
         self.rendered, runs, unreadable = previous_runs(before.manifest)
         if unreadable:
             log.warning(
@@ -241,6 +255,7 @@ class SliceJob:
             self.rendered,
             fingerprint=self.made.fingerprint,
             blender=self.made.blender,
+            proxies=self.proxies_present,
         )
         self.run_record["skipped"] = done
         versioncheck.say_resume(done, why, self.rendered, self.made.blender)
@@ -253,8 +268,9 @@ class SliceJob:
                     log.info("frame %d: rendering", frame)
                     began = time.monotonic()
                     path = blender.render_frame(frame)
+                    proxy = self._proxy(frame)
                     seconds = time.monotonic() - began
-                self._commit(frame, path, seconds)
+                self._commit(frame, path, seconds, proxy)
             self.uploader.close()
         except Terminated:
             self._finish("terminated")
@@ -270,8 +286,15 @@ class SliceJob:
         self._finish("terminated (the frame in flight was abandoned)")
         shutil.rmtree(self.render_dir, ignore_errors=True)
 
-    def _commit(self, frame: int, path: Path, seconds: float) -> None:
+    def _proxy(self, frame: int) -> Path | None:
+        """OpenEXR frames: the display-referred PNG the video is made from."""
+        if not self.proxies:
+            return None
+        return proxies.write_proxy(frame, self.render_dir.parent / PROXIES_DIR)
+
+    def _commit(self, frame: int, path: Path, seconds: float, proxy: Path | None) -> None:
         size = check_frame_file(frame, path, self.extension)
+        extra = []
         log.info("frame %d: %.2f s, %d bytes", frame, seconds, size)
         record = {
             "frame": frame,
@@ -283,11 +306,14 @@ class SliceJob:
             "blender": self.made.blender,
             "checked": True,
         }
+        if proxy is not None:
+            record["proxy_bytes"] = check_frame_file(frame, proxy, proxies.PROXY_EXTENSION)
+            extra.append((proxy, proxy_key(frame)))
         if self.settings.allow_file_output:
             passes = self.render_dir.parent / PASSES_DIR
             record["passes"] = put_passes(self.output, passes, frame) if passes.is_dir() else []
         with self.commit_lock:
-            self.uploader.submit(path, frame_key(frame, self.extension), record)
+            self.uploader.submit(path, frame_key(frame, self.extension), record, extra)
 
     def _uploaded(self, record: dict) -> None:
         with self.manifest_lock:
@@ -318,6 +344,7 @@ class SliceJob:
             runs=self.runs,
             fingerprint=self.made.fingerprint,
             content_id=self.made.content_id,
+            proxies=proxies.PROXY_EXTENSION if self.proxies else None,
         )
         self.output.put_bytes(data, manifest_key(self.settings.index))
 

@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class FrameUploader:
-    """put_file(frame) then `on_uploaded(record)`, in order, one frame at a time."""
+    """put_file(frame) then `on_uploaded(record)`, in order, one frame at a time.
+
+    A frame's extra files (its proxy) go before the frame itself, so a frame in the output
+    never lacks them for long and the manifest records the frame only once all are there."""
 
     def __init__(
         self, output: Location, on_uploaded: Callable[[dict], None], depth: int = 2
@@ -36,10 +39,13 @@ class FrameUploader:
         self._thread = threading.Thread(target=self._run, name="frame-uploader", daemon=True)
         self._thread.start()
 
-    def submit(self, local: Path, key: str, record: dict) -> None:
-        """Queue a finished frame; blocks while `depth` frames already wait."""
+    def submit(
+        self, local: Path, key: str, record: dict, extra: list[tuple[Path, str]] | None = None
+    ) -> None:
+        """Queue a finished frame (and its extra (file, key) pairs); blocks while `depth`
+        frames already wait."""
         self.raise_if_failed()
-        self._queue.put((local, key, record))
+        self._queue.put(([*(extra or []), (local, key)], record))
 
     def raise_if_failed(self) -> None:
         if self._error is not None:
@@ -61,10 +67,11 @@ class FrameUploader:
                 return
             if self._error is not None:
                 continue  # a retry renders what was not uploaded
-            local, key, record = item
+            files, record = item
             try:
-                self._output.put_file(local, key, FRAME_TAGS)
-                local.unlink(missing_ok=True)
+                for local, key in files:
+                    self._output.put_file(local, key, FRAME_TAGS)
+                    local.unlink(missing_ok=True)
                 self._on_uploaded(record)
             except BaseException as error:  # handed to the render loop, which stops
                 log.error("upload of %s failed: %s", key, error)

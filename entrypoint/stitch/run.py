@@ -8,6 +8,7 @@ expected frames: bad input is refused before anything is written.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import signal
 import tempfile
@@ -25,6 +26,7 @@ from entrypoint.frames import parse_frame_name
 from entrypoint.layout import (
     FRAMES_DIR,
     MANIFESTS_DIR,
+    PROXIES_DIR,
     check_output_names,
     manifest_index,
     preview_names,
@@ -74,11 +76,9 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     record = scene_record(manifests)
     encode_plan.check_rate(codec, record.rate, record.fps, record.fps_base)
     check_one_render(manifests, record.frames)
-    refusal = check_extension(record.extension)
-    if refusal:
-        raise BadInput(refusal)
+    folder, record = _pictures(manifests, record)
     video.require_encoder(codec.encoder, codec.name)
-    names, known = _locate_frames(source, record)
+    names, known = _locate_frames(source, record, folder)
     # With frames already known to be missing, only check the rest (for a complete report).
     check_only = bool(known) and not settings.allow_gaps
     with tempfile.TemporaryDirectory(prefix="blendbatch-stitch-") as tmp:
@@ -90,13 +90,13 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
         )
         encoder = None if check_only else video.Encoder(command)
         try:
-            fed = _feed(source, record, names, known, encoder, settings.allow_gaps, stop)
+            fed = _feed(source, record, folder, names, known, encoder, settings.allow_gaps, stop)
         except BaseException:
             if encoder:
                 encoder.abort()
             raise
         if encoder is None or (fed.problems and not settings.allow_gaps):
-            raise _refusal(source, fed.problems)
+            raise _refusal(source, fed.problems, folder)
         if fed.problems:
             log.warning(
                 "--allow-gaps: frames %s are NOT in the video; the frame before each "
@@ -145,17 +145,30 @@ def _read_manifests(source: Location) -> list[dict]:
     return manifests
 
 
+def _pictures(manifests: list[dict], record: SceneRecord) -> tuple[str, SceneRecord]:
+    """Where the video's pictures are: the frames, or for OpenEXR frames (scene-linear) their
+    display-referred PNG proxies, when every manifest says its child made them."""
+    kinds = {m.get("proxies") for m in manifests}
+    if record.extension == "exr" and len(kinds) == 1 and None not in kinds:
+        log.info("the frames are OpenEXR: the video is made from their proxies (%s/)", PROXIES_DIR)
+        return PROXIES_DIR, dataclasses.replace(record, extension=kinds.pop())
+    refusal = check_extension(record.extension)
+    if refusal:
+        raise BadInput(refusal)
+    return FRAMES_DIR, record
+
+
 def _locate_frames(
-    source: Location, record: SceneRecord
+    source: Location, record: SceneRecord, folder: str = FRAMES_DIR
 ) -> tuple[dict[int, tuple[str, int]], FrameProblems]:
     """Frame number -> (file name, size) from one listing (any padding); missing, 0-byte and
     linked (a link in the output shows a file from elsewhere: never read)."""
     found: dict[int, tuple[str, int]] = {}
-    for file_name, size in sorted(source.list_dir(FRAMES_DIR).items()):
+    for file_name, size in sorted(source.list_dir(folder).items()):
         number = parse_frame_name(file_name)
         if number is not None and file_name.endswith("." + record.extension):
             found.setdefault(number, (file_name, size))
-    linked = source.links(FRAMES_DIR)
+    linked = source.links(folder)
     missing = tuple(f for f in record.frames if f not in found)
     bad = {f: "0-byte" for f in record.frames if found.get(f, ("", 1))[1] == 0}
     bad |= {f: "a symbolic link" for f in record.frames if f in found and found[f][0] in linked}
@@ -163,9 +176,9 @@ def _locate_frames(
     return names, FrameProblems(missing, tuple(sorted(bad.items())))
 
 
-def _refusal(source: Location, problems: FrameProblems) -> BadInput:
+def _refusal(source: Location, problems: FrameProblems, folder: str) -> BadInput:
     return BadInput(
-        f"not making a video: frames of {source.child_uri(FRAMES_DIR)} are not all usable "
+        f"not making a video: frames of {source.child_uri(folder)} are not all usable "
         f"({problems.describe()}). Re-run the render children that own them (a retried "
         "child re-renders what is missing), delete unreadable ones first, or pass "
         "--allow-gaps to hold the previous frame in their place"
@@ -185,6 +198,7 @@ class Fed:
 def _feed(
     source: Location,
     record: SceneRecord,
+    folder: str,
     names: dict[int, tuple[str, int]],
     known: FrameProblems,
     encoder: video.Encoder | None,
@@ -204,7 +218,7 @@ def _feed(
     last: tuple[int, bytes] | None = None
     held = 0  # bad frames before the first good one, written once it arrives
     aborted = encoder is None
-    for i, (frame, data) in enumerate(_fetch_in_order(source, record.frames, names)):
+    for i, (frame, data) in enumerate(_fetch_in_order(source, folder, record.frames, names)):
         _check_stop(stop)
         if frame not in bad:
             try:
@@ -231,7 +245,7 @@ def _feed(
                 fed.kept[j] = last
         held = 0
     if last is None:
-        raise BadInput(f"no usable frame at all in {source.child_uri(FRAMES_DIR)}: render first")
+        raise BadInput(f"no usable frame at all in {source.child_uri(folder)}: render first")
     fed.problems = FrameProblems(
         tuple(f for f in known.missing),
         tuple((f, why) for f, why in sorted(bad.items()) if why != "missing"),
@@ -240,7 +254,7 @@ def _feed(
 
 
 def _fetch_in_order(
-    source: Location, frames: tuple[int, ...], names: dict[int, tuple[str, int]]
+    source: Location, folder: str, frames: tuple[int, ...], names: dict[int, tuple[str, int]]
 ) -> Iterator[tuple[int, bytes]]:
     """(frame, bytes) in frame order; at most FETCH_AHEAD fetched ahead, FETCH_THREADS at once."""
 
@@ -248,10 +262,10 @@ def _fetch_in_order(
         if frame not in names:
             return b""
         name, size = names[frame]
-        data = source.get_bytes(f"{FRAMES_DIR}/{name}")
+        data = source.get_bytes(f"{folder}/{name}")
         if len(data) != size:  # the object changed or the connection dropped mid-body
             raise TransientFailure(
-                f"read {len(data)} of {size} bytes of {source.child_uri(FRAMES_DIR)}/{name}: "
+                f"read {len(data)} of {size} bytes of {source.child_uri(folder)}/{name}: "
                 "retry the job"
             )
         return data

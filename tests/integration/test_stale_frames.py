@@ -180,6 +180,7 @@ def test_submit_says_what_it_replaces_and_fresh_empties_only_frames_and_manifest
     s3 = boto3.client("s3")
     s3.put_object(Bucket=bucket, Key="renders/shot/output.mp4", Body=b"an earlier video")
     s3.put_object(Bucket=bucket, Key="renders/shot/frames-notes.txt", Body=b"not a frame")
+    s3.put_object(Bucket=bucket, Key="renders/shot/proxies/0001.png", Body=b"an EXR's proxy")
     args = ["submit", "-i", f"s3://{bucket}/scenes/shot.blend", "-o", f"s3://{bucket}/renders",
             "-f", "3", "-n", "shot", "-q", batch_queue["queue"],
             "-d", batch_queue["job_definition"], "--upload", str(blend), "--json"]  # fmt: skip
@@ -195,10 +196,10 @@ def test_submit_says_what_it_replaces_and_fresh_empties_only_frames_and_manifest
     # When it is submitted with --fresh
     fresh = run_cli(*args, "--fresh")
 
-    # Then the frames and manifests are gone, and nothing else
+    # Then the frames, their proxies and the manifests are gone, and nothing else
     assert fresh.returncode == 0, fresh.stderr
-    assert "--fresh: removed 5 frames and 1 other file of an earlier render" in fresh.stderr
+    assert "--fresh: removed 5 frames and 2 other files of an earlier render" in fresh.stderr
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
-    assert [k for k in keys if "/frames/" in k or "/manifests/" in k] == []
+    assert [k for k in keys if "/frames/" in k or "/manifests/" in k or "/proxies/" in k] == []
     assert "renders/shot/output.mp4" in keys and "renders/shot/frames-notes.txt" in keys
     assert "scenes/shot.blend" in keys

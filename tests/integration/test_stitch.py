@@ -148,11 +148,13 @@ def test_each_codec_gives_every_frame_at_the_exact_rate(tmp_path, codec, name, s
     assert "-framerate 30000/1001" in result.stderr
 
 
-def test_openexr_frames_are_refused_with_the_reason(tmp_path):
+def test_openexr_frames_without_proxies_are_refused_with_the_reason(tmp_path):
     write_local(tmp_path, render_output([1, 2, 3], extension="exr"))
     result = run_entrypoint("stitch", "-i", str(tmp_path), "-o", str(tmp_path))
     assert result.returncode == 2
-    assert "OpenEXR" in result.stderr and "Render PNG or JPEG frames" in result.stderr
+    assert "the frames are OpenEXR" in result.stderr
+    assert "have no display-referred proxies (proxies/)" in result.stderr
+    assert "--format OpenEXR" in result.stderr and "render PNG or JPEG frames" in result.stderr
     assert not list(tmp_path.glob("output*"))
 
 

@@ -127,6 +127,7 @@ def test_the_json_of_a_finished_pipeline():
         "report": None,
         "image": None,
         "outside": [],
+        "frames_only": False,
     }  # fmt: skip
 
 

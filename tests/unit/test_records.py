@@ -50,6 +50,17 @@ def test_pipeline_state(render, stitch, state):
     assert pipeline_state(render, stitch) == state
 
 
+def test_a_frames_only_pipeline_is_done_when_its_render_is():
+    record = {"renderJobId": "r-1", "stitchJobId": None, "output": "s3://b/r/x", "video": False}
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    states = [
+        pipeline_row(record, when, {"r-1": status})["state"]
+        for status in ("RUNNABLE", "SUCCEEDED", "FAILED")
+    ]
+    assert states == ["RUNNING", "SUCCEEDED", "FAILED"]
+    assert pipeline_row(record, when, {})["state"] is None
+
+
 def test_a_row_per_pipeline_from_its_record():
     record = {
         "renderJobId": "r-1",
@@ -74,6 +85,7 @@ def test_a_row_per_pipeline_from_its_record():
         "state": "RUNNING",
         "frames": 48,
         "children": 5,
+        "video": True,
     }
     assert ls_table([row]) == [
         "SUBMITTED (UTC)   NAME  STATE    FRAMES  RENDER JOB",
