@@ -6,11 +6,9 @@ Exit codes: 0 done, 2 bad input (fix the command), 1 a failure worth retrying.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,13 +16,13 @@ from typing import Annotated
 
 import typer
 
-from entrypoint.errors import BadInput, BlendbatchError, Interrupted
+from entrypoint.errors import BadInput, BlendbatchError
 from entrypoint.overrides import Overrides
 from submitter import (
-    blendfile,
     chunking,
     cli_follow,
     cli_jobs,
+    cli_local,
     cli_stack,
     jobdef,
     options,
@@ -56,8 +54,6 @@ def _edge(command: Callable) -> Callable:
 
 
 Opt = typer.Option
-FRAMES_PER_JOB_HELP = "frames per child, or auto (from `blendbatch estimate`)"
-TargetMinutes = Annotated[float, Opt("--target-minutes", help="-f auto: minutes per child")]
 
 
 @app.command()
@@ -75,7 +71,7 @@ def submit(
         Opt("-o", "--output", help="s3://BUCKET[/PREFIX]; results go to <output>/<name>"),
     ] = None,
     bucket: options.Bucket = None,
-    frames_per_job: Annotated[str, Opt("-f", "--frames-per-job", help=FRAMES_PER_JOB_HELP)],
+    frames_per_job: options.FramesPerJob,
     name: Annotated[str, Opt("-n", "--name", help="job name, also the output folder")],
     queue: Annotated[str, Opt("-q", "--queue", envvar="BLENDBATCH_QUEUE", help="job queue")] = "",
     job_definition: Annotated[
@@ -115,7 +111,7 @@ def submit(
     timeout: Annotated[int | None, Opt("--timeout", help="seconds per attempt, >= 60")] = None,
     tag: Annotated[list[str] | None, Opt("--tag", help="k=v, repeatable")] = None,
     env: Annotated[list[str] | None, Opt("--env", help="NAME=VALUE, repeatable")] = None,
-    target_minutes: TargetMinutes = chunking.DEFAULT_TARGET_MINUTES,
+    target_minutes: options.TargetMinutes = chunking.DEFAULT_TARGET_MINUTES,
     dry_run: Annotated[bool, Opt("--dry-run", help="print both requests, call nothing")] = False,
     as_json: Annotated[
         bool, Opt("--json", help="print the job ids as JSON (the default when piped)")
@@ -181,7 +177,9 @@ def submit(
         printed = {"route": route.as_json(), **plan.dry_run(render, batch_options)}
         typer.echo(json.dumps(printed, indent=2))
         return
-    _stale_frames(render, fresh, _warn)
+    from submitter import stale
+
+    stale.announce(render, fresh=fresh, say=_warn)
     if project is not None:
         pipeline.upload(project, render, copy_to=input_uri, say=_warn)
     jobs = pipeline.submit(render, batch_options, _warn)
@@ -210,138 +208,7 @@ def _warn(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _stale_frames(render: plan.RenderPlan, fresh: bool, say: Callable[[str], None]) -> None:
-    """Before anything starts: `--fresh` empties the output, else say what gets replaced."""
-    from submitter import stale
-
-    made = stale.fingerprint_of(render)
-    stale.before_start(render.output_root, made, fresh=fresh, say=say)
-
-
-@app.command()
-@_edge
-@options.with_overrides
-def run(
-    input_path: Annotated[Path, Opt("-i", "--input", help="a local .blend")],
-    output_dir: Annotated[
-        Path, Opt("-o", "--output", help="a local folder; results go to <output>/<name>")
-    ],
-    frames_per_job: Annotated[str, Opt("-f", "--frames-per-job", help=FRAMES_PER_JOB_HELP)] = "10",
-    target_minutes: TargetMinutes = chunking.DEFAULT_TARGET_MINUTES,
-    name: Annotated[str, Opt("-n", "--name", help="run name, also the output folder")] = "render",
-    workers: Annotated[int, Opt("-w", "--workers", help="children at a time (default: cores)")] = 0,
-    frames: options.Frames = None,
-    overrides: Overrides = options.FROM_TABLE,
-    allow: dict[str, bool] = options.ALLOW_FROM_TABLE,
-    codec: options.Codec = options.DEFAULT_CODEC,
-    crf: options.Crf = None,
-    video_name: options.VideoName = None,
-    allow_gaps: options.AllowGaps = False,
-    no_video: options.NoVideo = False,
-    fresh: options.Fresh = False,
-) -> None:
-    """Run the whole pipeline on this machine, no AWS: children in parallel, then stitch."""
-    from submitter.local import check_request, run_local
-
-    check_request(output_dir, name, workers)
-    with _ctrl_c_before_rendering():
-        render = _prepare_run(
-            input_path, output_dir, frames_per_job, target_minutes, name, workers, frames,
-            overrides, allow, (codec, crf, video_name, allow_gaps), no_video, fresh,
-        )  # fmt: skip
-    from submitter.screen import Screen
-
-    with Screen() as screen:
-        try:
-            final = run_local(render, workers or os.cpu_count() or 1, screen.say, screen.update)
-        except Interrupted as stopped:
-            screen.close()
-            typer.echo(str(stopped), err=True)
-            raise typer.Exit(stopped.exit_code) from None
-        screen.summary(final)
-
-
-@contextlib.contextmanager
-def _ctrl_c_before_rendering():
-    """Ctrl-C while `run` reads, hashes or plans (no child started yet): one line, exit 130."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        typer.echo("stopped before rendering: nothing rendered", err=True)
-        raise typer.Exit(Interrupted.exit_code) from None
-
-
-def _prepare_run(
-    input_path, output_dir, frames_per_job, target_minutes, name, workers, frames, overrides,
-    allow, stitch_options, no_video, fresh,
-) -> plan.RenderPlan:  # fmt: skip
-    """`run` up to its children: the plan, pinned to the project's content, stale frames said."""
-    from submitter import pipeline
-
-    codec, crf, video_name, allow_gaps = stitch_options
-    frame_range = plan.parse_frames(frames) if frames else None
-    stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
-    info = blendfile.read_blend_file(input_path)
-    routing.check_local(info.saved_by, pipeline.local_blender(), allow["allow_older_blender"])
-    workers = workers or os.cpu_count() or 1
-    if overrides.threads is None:
-        # Children share the cores: without a count each would start one thread per core.
-        overrides = dataclasses.replace(overrides, threads=max(1, (os.cpu_count() or 1) // workers))
-    per_job = chunking.parse_frames_per_job(frames_per_job)
-    render = plan.RenderPlan(
-        name=name,
-        input_uri=str(input_path.resolve()),
-        output_uri=str(output_dir.resolve()),
-        frames_per_job=per_job or 1,
-        frame_count=plan.count_frames(info, overrides.scene, None, frame_range),
-        frame_range=frame_range,
-        overrides=overrides,
-        **allow,
-        stitch_args=stitch_args,
-        video_name=video,
-        make_video=not no_video,
-    )
-    plan.check(render)
-    # The children render the files in place; the manifest's hash says what their pixels
-    # come from, and a missing outside file stops here, before any process starts.
-    project = pipeline.local_project(input_path, render, typer.echo)
-    render = dataclasses.replace(render, content_id=project.content_id)
-    if per_job is None:
-        render = estimate_cli.auto_frames_per_job(
-            render, input_path, target_minutes=target_minutes, dry_run=False,
-            child_threads=render.overrides.threads, say=typer.echo,
-        )  # fmt: skip
-    _stale_frames(render, fresh, typer.echo)
-    return render
-
-
-@app.command()
-@_edge
-def deps(
-    blend_path: Annotated[Path, typer.Argument(help="the local .blend", metavar="SCENE.blend")],
-    as_json: Annotated[
-        bool, Opt("--json", help="machine-readable output (docs/design.md)")
-    ] = False,
-    frames: Annotated[
-        str | None, Opt("--frames", help="A-B: the frames to render (default: the scene's)")
-    ] = None,
-) -> None:
-    """List every outside file the scene needs (textures, libraries, caches, ...); exit 2 if
-    any is missing."""
-    from submitter import depfind, depreport
-
-    frame_range = depreport.parse_frames(frames) if frames else None
-    found = depfind.find_dependencies(blend_path, frames=frame_range)
-    if as_json:
-        typer.echo(json.dumps(depreport.as_json(found), indent=2))
-    else:
-        typer.echo(depreport.table(found))
-    missing = [d for d in found if d.status == "missing"]
-    if missing:
-        typer.echo(f"error: {depreport.missing_message(missing)}", err=True)
-        raise typer.Exit(BadInput.exit_code)
-
-
+cli_local.add_to(app, _edge)
 cli_follow.add_to(app, _edge)
 cli_jobs.add_to(app, _edge)
 cli_stack.add_to(app, _edge)

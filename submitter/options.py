@@ -38,6 +38,9 @@ def completer(words: tuple[str, ...]) -> Callable[[str], list[str]]:
     return complete
 
 
+FRAMES_PER_JOB_HELP = "frames per child, or auto (from `blendbatch estimate`)"
+FramesPerJob = Annotated[str, Opt("-f", "--frames-per-job", help=FRAMES_PER_JOB_HELP)]
+TargetMinutes = Annotated[float, Opt("--target-minutes", help="-f auto: minutes per child")]
 Frames = Annotated[str | None, Opt("--frames", help="scene frames A-B to render")]
 Codec = Annotated[
     str,

@@ -34,6 +34,11 @@ def fingerprint_of(render: RenderPlan) -> str | None:
     )
 
 
+def announce(render: RenderPlan, *, fresh: bool, say: Callable[[str], None]) -> None:
+    """Before anything starts: `--fresh` empties the output, else say what gets replaced."""
+    before_start(render.output_root, fingerprint_of(render), fresh=fresh, say=say)
+
+
 def replaced(manifests: list[dict], fingerprint: str) -> int:
     """How many frames' latest records carry another fingerprint."""
     latest = latest_records(manifests)
