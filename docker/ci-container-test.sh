@@ -222,7 +222,8 @@ PY
 }
 # check_frames X.Y N W H: N complete W x H PNGs in out-X.Y/frames that ffmpeg decodes
 check_frames() {
-    local version=$1 count=$2 width=$3 height=$4 frames=$work/out-$version/frames
+    local version=$1 count=$2 width=$3 height=$4
+    local frames=$work/out-$version/frames  # its own line: `local` expands all its words first
     complete_pngs "$frames" "$count" "$count" || fail "frames of Blender $version: not $count complete PNGs"
     local sizes
     sizes=$(podman run --rm --pull=never --network=none -v "$frames:/frames:ro" --entrypoint sh \
