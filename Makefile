@@ -15,6 +15,7 @@ help:
 	@echo "make scene  - regenerate examples/demo.blend from examples/make_scene.py"
 	@echo "make clean  - remove build outputs (keeps .venv)"
 	@echo "make test-floor - install the submitter alone with its lowest dependencies, test its CLI"
+	@echo "make image BLENDER=X.Y - build the container image for Blender X.Y (make container-help)"
 
 setup: $(STAMP)
 

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Make `debian:bookworm-slim` locally when no registry is reachable: debootstrap a minbase
-# bookworm from the mirror this host's apt uses, trim it like the slim image, import it.
+# Make `debian:<suite>-slim` locally when no registry is reachable: debootstrap a minbase
+# <suite> (bookworm, trixie: the Debian of a Blender release, docker/release.py X.Y debian) from
+# the mirror this host's apt uses, trim it like the slim image, import it.
 # Skips when the image exists. Needs root, debootstrap and podman.
 #
+# Usage: docker/base-image.sh SUITE
+#
 # The result is a CI stand-in for the Docker Hub image, never something to push: release
-# builds pull the real debian:bookworm-slim.
+# builds pull the real debian:<suite>-slim.
 set -euo pipefail
+suite=${1:?usage: docker/base-image.sh SUITE (bookworm or trixie)}
 engine=${CONTAINER_ENGINE:-podman}
-image=docker.io/library/debian:bookworm-slim
+image=docker.io/library/debian:$suite-slim
 
 if $engine image exists "$image" 2>/dev/null; then
     echo "base image: $image already present, skipping debootstrap"
@@ -35,17 +39,19 @@ host_mirror() {
     } | sed -n 1p
 }
 
-mirror=$(host_mirror bookworm)
+# A bookworm host's apt names no trixie mirror: then the host's bookworm mirror serves it too.
+mirror=$(host_mirror "$suite")
+mirror=${mirror:-$(host_mirror bookworm)}
 mirror=${mirror:-http://deb.debian.org/debian}
-security=$(host_mirror bookworm-security)
+security=$(host_mirror "$suite-security")
 security=${security:-${mirror%/debian}/debian-security}
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/bookworm-root.XXXXXX")
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/$suite-root.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 root=$scratch/root
-echo "base image: debootstrap --variant=minbase bookworm from $mirror (about 30 s)"
+echo "base image: debootstrap --variant=minbase $suite from $mirror (about 30 s)"
 start=$SECONDS
-debootstrap --variant=minbase bookworm "$root" "$mirror" >"$scratch/debootstrap.log" 2>&1 || {
+debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$scratch/debootstrap.log" 2>&1 || {
     tail -n 20 "$scratch/debootstrap.log"
     exit 1
 }
@@ -55,13 +61,13 @@ rm -f "$root/etc/apt/sources.list"
 cat >"$root/etc/apt/sources.list.d/debian.sources" <<SOURCES
 Types: deb
 URIs: $mirror
-Suites: bookworm bookworm-updates
+Suites: $suite $suite-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
 URIs: $security
-Suites: bookworm-security
+Suites: $suite-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
@@ -88,6 +94,6 @@ rm -rf "$root"/usr/share/{man,info,locale,groff,lintian}/* "$root"/var/lib/apt/l
     "$root"/var/cache/apt/* "$root"/var/log/*.log "$root"/var/log/apt/*
 
 tar --numeric-owner -C "$root" -c . | $engine import --quiet - "$image" >/dev/null
-$engine tag "$image" localhost/debian:bookworm-slim
+$engine tag "$image" "localhost/debian:$suite-slim"
 echo "base image: $image imported in $((SECONDS - start)) s" \
     "($($engine image inspect --format '{{.Size}}' "$image" | awk '{ printf "%d MB", $1 / 1e6 }'))"

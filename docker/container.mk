@@ -1,6 +1,6 @@
-# The container image: build, push to ECR, run one slice, prove it in CI.
+# The container images, one per Blender release: build, push to ECR, run one slice, prove it in CI.
 # Included by the root Makefile. Every variable can be set on the command line:
-#   make image CONTAINER_ENGINE=podman TAG=v1
+#   make image BLENDER=5.0 CONTAINER_ENGINE=podman
 #   make push REGION=eu-west-1 REPO=blendbatch
 #   make push REGISTRY=127.0.0.1:5000            (any registry; only ECR calls aws)
 #   make run-slice BLEND=examples/demo.blend OUT=build/c INDEX=0 FRAMES_PER_JOB=12
@@ -8,9 +8,13 @@
 # docker when a daemon answers, else podman (builds and runs without a daemon).
 CONTAINER_ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || \
                       { command -v podman >/dev/null 2>&1 && echo podman; } || echo docker)
+# The release table (entrypoint/blenderversions.py) is read through docker/release.py with the
+# host's python3: BLENDER picks the release, everything else about it is derived.
+RELEASE := python3 docker/release.py
+BLENDER ?= $(shell $(RELEASE) --newest)
 REPO ?= blendbatch
 TAG ?= $(shell git describe --always --dirty 2>/dev/null || echo latest)
-IMAGE ?= $(REPO):$(TAG)
+IMAGE ?= $(REPO):blender-$(BLENDER)-$(TAG)
 # Optional CA bundle for pip's HTTPS behind an intercepting proxy: a build secret, never in a layer.
 CA_BUNDLE ?=
 # ECR: evaluated only by `make push` (deferred), so other targets never call AWS; with another
@@ -43,22 +47,27 @@ RUN_USERNS = $(if $(and $(filter podman,$(CONTAINER_ENGINE)),$(filter-out 0,$(sh
 .PHONY: image image-base push run-slice container-test container-lint container-lock container-help
 
 container-help:
-	@echo "make image           - build $(IMAGE) from docker/Dockerfile with $(CONTAINER_ENGINE)"
+	@echo "make image BLENDER=X.Y - build the image for Blender X.Y (default $(BLENDER), the newest;"
+	@echo "                       supported: $$($(RELEASE) --versions)) with $(CONTAINER_ENGINE)"
 	@echo "make push            - push it under a new tag to ECR ($(REPO) in REGION), print its digest"
 	@echo "make run-slice BLEND=x.blend OUT=dir INDEX=0 FRAMES_PER_JOB=4 - render one slice in the image"
-	@echo "make container-test  - CI proof: build and run the image with podman, no Docker daemon"
+	@echo "make container-test  - CI proof: build and run the images for Blender 5.0 (Python 3.11) and"
+	@echo "                       5.3 (Python 3.13) with podman, no Docker daemon"
 	@echo "make container-lint  - hadolint docker/Dockerfile"
-	@echo "make container-lock  - re-pin docker/requirements.lock from pyproject.toml (Python 3.11)"
+	@echo "make container-lock BLENDER=X.Y - re-pin docker/locks/blender-X.Y.lock (hashes, from PyPI)"
 
-# Without a registry (CI), `debian:bookworm-slim` is debootstrapped locally: docker/base-image.sh.
+# Without a registry (CI), the release's `debian:<suite>-slim` is debootstrapped locally:
+# docker/base-image.sh.
 image-base:
-	@echo "== making debian:bookworm-slim locally (no registry needed)"
-	CONTAINER_ENGINE=podman CONTAINERS_CONF="$${CONTAINERS_CONF:-$$(docker/podman-conf.sh)}" \
-	  docker/base-image.sh
+	@suite=$$($(RELEASE) $(BLENDER) debian) && echo "== making debian:$$suite-slim locally (no registry needed)" && \
+	  CONTAINER_ENGINE=podman CONTAINERS_CONF="$${CONTAINERS_CONF:-$$(docker/podman-conf.sh)}" \
+	  docker/base-image.sh $$suite
 
+# The build args are read in the recipe (not with $(shell)) so an unknown BLENDER stops make.
 image:
-	@echo "== building $(IMAGE) with $(CONTAINER_ENGINE)$(if $(CA_BUNDLE), (CA bundle $(CA_BUNDLE) as a build secret))"
-	$(ENGINE) build $(BASE_PULL) $(BUILD_SECRET) -f docker/Dockerfile -t $(IMAGE) .
+	@args=$$($(RELEASE) $(BLENDER) --build-args) || exit 2; \
+	  echo "== building $(IMAGE) ($$args) with $(CONTAINER_ENGINE)$(if $(CA_BUNDLE), (CA bundle $(CA_BUNDLE) as a build secret))"; \
+	  $(ENGINE) build $(BASE_PULL) $(BUILD_SECRET) $$args -f docker/Dockerfile -t $(IMAGE) .
 	@echo "== built $(IMAGE): $$($(ENGINE) image inspect --format '{{.Size}}' $(IMAGE) | \
 	  awk '{ printf "%.2f GB", $$1 / 1e9 }')"
 
@@ -87,4 +96,4 @@ container-lint:
 	hadolint docker/Dockerfile
 
 container-lock:
-	docker/lock.sh $(shell command -v python3.11 || echo python3)
+	docker/lock.sh $(BLENDER)
