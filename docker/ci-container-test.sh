@@ -301,10 +301,11 @@ done
 # Podman speaks TLS to every registry not declared insecure: only this loopback one is.
 printf '[[registry]]\nlocation = "127.0.0.1:%s"\ninsecure = true\n' "$port" >"$registry/registries.conf"
 with_registry() { CONTAINERS_REGISTRIES_CONF=$registry/registries.conf "$@"; }
-with_registry make --no-print-directory push CONTAINER_ENGINE=podman IMAGE="$(image_for "$old")" \
+with_registry make --no-print-directory push CONTAINER_ENGINE=podman IMAGE="$(image_for "$old")" BLENDER="$old" \
     REGISTRY="127.0.0.1:$port" REPO=blendbatch >"$work/push.log" 2>&1 ||
     { tail -n 20 "$work/push.log"; fail "make push to the loopback registry"; }
 grep -q 'not an ECR registry' "$work/push.log" || fail "make push took the ECR branch for 127.0.0.1"
+grep -q "register --blender $old --image" "$work/push.log" || fail "make push named no register --blender $old"
 pushed=$(sed -n 's/^== pushed //p' "$work/push.log")
 ref=$(sed -n 's/^image: //p' "$work/push.log")
 case $ref in

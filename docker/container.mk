@@ -22,7 +22,7 @@ CA_BUNDLE ?=
 REGION ?= $(or $(AWS_REGION),$(AWS_DEFAULT_REGION),$(shell aws configure get region 2>/dev/null),us-east-1)
 ACCOUNT ?= $(shell aws sts get-caller-identity --query Account --output text 2>/dev/null)
 REGISTRY ?= $(ACCOUNT).dkr.ecr.$(REGION).amazonaws.com
-PUSH_TAG ?= $(TAG)-$(shell date -u +%Y%m%d%H%M%S)
+PUSH_TAG ?= blender-$(BLENDER)-$(TAG)-$(shell date -u +%Y%m%d%H%M%S)
 # run-slice
 BLEND ?=
 OUT ?= build/container
@@ -75,7 +75,7 @@ image:
 # is what job definitions run.
 push:
 	CONTAINER_ENGINE=$(CONTAINER_ENGINE) IMAGE=$(IMAGE) REGISTRY=$(REGISTRY) REPO=$(REPO) \
-	  TAG=$(PUSH_TAG) REGION=$(REGION) docker/push.sh
+	  TAG=$(PUSH_TAG) REGION=$(REGION) BLENDER=$(BLENDER) docker/push.sh
 
 run-slice:
 	@test -n "$(BLEND)" || { echo "usage: make run-slice BLEND=scene.blend OUT=dir INDEX=0 FRAMES_PER_JOB=4"; exit 2; }

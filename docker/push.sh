@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `make push`: push IMAGE to REGISTRY/REPO under a tag never used before and print its digest,
-# the reference job definitions run (`register --image`, the stack's ImageDigest parameter).
+# the reference job definitions run (`register --image`, the stack's ImageDigestXY parameter).
 # Tags in the stack's repository are immutable, so every push needs a new one; a tag is only a
 # label, the digest names the image. For an ECR registry only: create the repository when
 # missing (deploy the stack first and it already exists) and log in with the aws CLI.
 set -euo pipefail
-: "${CONTAINER_ENGINE:?}" "${IMAGE:?}" "${REGISTRY:?}" "${REPO:?}" "${TAG:?}"
+: "${CONTAINER_ENGINE:?}" "${IMAGE:?}" "${REGISTRY:?}" "${REPO:?}" "${TAG:?}" "${BLENDER:?}"
 cd "$(dirname "$0")/.."
 if [ "$CONTAINER_ENGINE" = podman ]; then
     CONTAINERS_CONF=${CONTAINERS_CONF:-$(docker/podman-conf.sh)}
@@ -47,5 +47,6 @@ sha256:*) ;;
 esac
 echo "== pushed $target"
 echo "image: $REGISTRY/$REPO@$digest"
-echo "   register it:  blendbatch register --image $REGISTRY/$REPO@$digest"
-echo "   or the stack: make deploy DEPLOY_ARGS=\"-p ImageDigest=$digest\""
+echo "   Blender $BLENDER (tag $TAG)"
+echo "   register it:  blendbatch register --blender $BLENDER --image $REGISTRY/$REPO@$digest"
+echo "   or the stack: make deploy DEPLOY_ARGS=\"-p ImageDigest${BLENDER//./}=$digest\""
