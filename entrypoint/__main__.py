@@ -13,7 +13,7 @@ import socket
 import sys
 from collections.abc import Callable
 
-from entrypoint import allowances, overrides
+from entrypoint import allowances, encode_options, overrides
 from entrypoint.errors import BadInput, BlendbatchError
 from entrypoint.settings import RenderSettings, StitchSettings
 
@@ -40,6 +40,8 @@ def _render(args: argparse.Namespace) -> None:
             input_etag=args.input_etag,
             content_id=args.content_id,
             stop_grace=args.stop_grace,
+            codec=args.codec,
+            crf=args.crf,
         )
     )
 
@@ -55,6 +57,7 @@ def _stitch(args: argparse.Namespace) -> None:
             crf=args.crf,
             name=args.name,
             allow_gaps=args.allow_gaps,
+            reencode=args.reencode,
         )
     )
 
@@ -102,22 +105,26 @@ def build_parser() -> argparse.ArgumentParser:
     stitch = commands.add_parser("stitch", help="make the video from all rendered frames")
     stitch.add_argument("-i", "--input", required=True, help="the render output (frames/ inside)")
     stitch.add_argument("-o", "--output", required=True, help="where the video goes")
-    stitch.add_argument(
-        "--codec",
-        choices=["h264", "h265", "prores", "vp9"],
-        default="h264",
-        help="h264/h265 (.mp4), prores (.mov), vp9 (.webm); default h264",
-    )
-    stitch.add_argument(
-        "--crf", type=int, help="constant quality, lower is better (h264 18, h265 22, vp9 31)"
-    )
+    _add_encode_options(stitch, encode_options.DEFAULT_CODEC)
     stitch.add_argument("--name", help="video file name (default output + the codec's suffix)")
     stitch.add_argument(
         "--allow-gaps",
         action="store_true",
         help="hold the previous frame in place of missing or unreadable ones (default: refuse)",
     )
+    stitch.add_argument(
+        "--reencode",
+        action="store_true",
+        help="encode every frame even when the render children's segments could be joined",
+    )
     return parser
+
+
+def _add_encode_options(parser: argparse.ArgumentParser, codec: str | None) -> None:
+    """The encode options (encode_options.ENCODE_OPTIONS); render's default None: no segment."""
+    for flag, spec in encode_options.ENCODE_OPTIONS.items():
+        default = codec if flag == "--codec" else None
+        parser.add_argument(flag, default=default, **spec)
 
 
 def _add_render_options(render: argparse.ArgumentParser) -> None:
@@ -144,6 +151,8 @@ def _add_render_options(render: argparse.ArgumentParser) -> None:
         default=20.0,
         help="seconds a SIGTERM waits for the frame in flight before abandoning it (default 20)",
     )
+    # What stitch will encode: the child encodes its own slice the same way (segments/).
+    _add_encode_options(render, None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,6 +59,8 @@ CODECS = {
         ),
     )
 }
+# Options of the container, not the encoder: a stream-copy join must set them again.
+MUXER_OPTIONS = ("movflags", "tag:v")
 # Image-pipe demuxers: they split a byte stream into frames by parsing the images themselves.
 PIPE_DEMUXERS = {"png": "png_pipe", "jpg": "jpeg_pipe", "jpeg": "jpeg_pipe"}
 # RGB -> YUV with the BT.709 matrix, tagged as such, so players show the render's brightness.
@@ -148,6 +150,18 @@ def encode_command(
     # ffmpeg-python sorts these by name; order within one output's options does not matter.
     output = video.output(out, **options).global_args(*QUIET).overwrite_output()
     return output.compile(cmd=ffmpeg_exe)
+
+
+def join_command(ffmpeg_exe: str, concat_list: str, codec: Codec, out: str) -> list[str]:
+    """Join the segments a concat list names by stream copy: no frame is decoded or encoded.
+
+    The container's own options (fast start, the hvc1 tag) belong to the muxer, so they are
+    given again; the encoder's are in the copied packets."""
+    muxer = {k: v for k, v in codec.extra if k in MUXER_OPTIONS}
+    joined = ffmpeg.input(concat_list, f="concat", safe=0).output(
+        out, map="0:v:0", c="copy", **muxer
+    )
+    return joined.global_args(*QUIET).overwrite_output().compile(cmd=ffmpeg_exe)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ def slice_manifest(
     fingerprint: str | None = None,
     content_id: str | None = None,
     proxies: str | None = None,
+    segment: dict | None = None,
 ) -> bytes:
     """The record of one child: the scene (shared by all) and what this child did.
 
@@ -56,7 +57,8 @@ def slice_manifest(
     attempt found done; `runs` one record per attempt (attempt, host, outcome, effective
     settings, devices); `settings`, `fingerprint` and `content_id` the latest attempt's;
     `proxies` the extension of the display-referred proxies under proxies/ (OpenEXR frames:
-    `png`, each frame record then has `proxy_bytes`), None without.
+    `png`, each frame record then has `proxy_bytes`), None without; `segment` the child's
+    encode of its slice (entrypoint/segments.py), None until it made one.
     """
     return json.dumps(
         {
@@ -72,6 +74,7 @@ def slice_manifest(
             "skipped": skipped,
             "settings": settings,
             "runs": runs or [],
+            "segment": segment,
         },
         indent=2,
     ).encode()

@@ -39,6 +39,10 @@ class RenderSettings:
     # Seconds a SIGTERM waits for the frame in flight before abandoning it. AWS Batch (ECS)
     # sends SIGKILL 30 s after SIGTERM by default: finish uploads and the manifest before that.
     stop_grace: float = 20.0
+    # The stitch's encode (`--codec`, `--crf`): the child encodes its slice into a segment with
+    # it. None: no segment (an older submitter, or frames only).
+    codec: str | None = None
+    crf: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,3 +53,5 @@ class StitchSettings:
     crf: int | None = None
     name: str | None = None
     allow_gaps: bool = False
+    # Encode every frame even when the children's segments could be joined.
+    reencode: bool = False

@@ -114,6 +114,35 @@ def probe(video: Path) -> DecodedVideo:
     return DecodedVideo(tuple(pts), tuple(durations), time_base, width, height)
 
 
+def packets(video: Path) -> tuple[DecodedVideo, bool]:
+    """The video's packets read by stream copy, nothing decoded: their times in presentation
+    order, and whether the first one (in decoding order) is a keyframe."""
+    result = _run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(video)]
+        + ["-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"],
+        quiet=True,
+    )
+    time_base, width, height, rows = Fraction(1), 0, 0, []
+    for line in result.splitlines():
+        if line.startswith("#tb 0:"):
+            time_base = Fraction(line.split(":", 1)[1].strip())
+        elif line.startswith("#dimensions 0:"):
+            width, height = (int(v) for v in line.split(":", 1)[1].strip().split("x"))
+        elif line and not line.startswith("#"):
+            fields = [f.strip() for f in line.split(",")]
+            # framecrc prints `F=0x..` only for flags other than "keyframe".
+            rows.append((int(fields[2]), int(fields[3]), len(fields) < 7))
+    first_key = bool(rows) and rows[0][2]
+    rows.sort()
+    pts = tuple(r[0] for r in rows)
+    return DecodedVideo(pts, tuple(r[1] for r in rows), time_base, width, height), first_key
+
+
+def join(command: list[str]) -> None:
+    """Run a planned stream-copy join (`encode_plan.join_command`)."""
+    _run(command)
+
+
 def make_picture(command: list[str]) -> None:
     """Run a planned command that writes one picture (`previews.poster_command`/`sheet_command`)."""
     _run(command)

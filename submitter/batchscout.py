@@ -45,6 +45,7 @@ def scout_plans(
             frames_per_job=1,
             frame_count=1,
             frame_range=(frame, frame),
+            make_video=False,  # a scout measures the frame: it makes no segment
         )
         plans.append((frame, child))
     return plans

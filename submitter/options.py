@@ -16,11 +16,11 @@ from typing import Annotated, Any
 
 import typer
 
-from entrypoint import allowances, encode_plan, overrides
+from entrypoint import allowances, encode_options, encode_plan, overrides
 from entrypoint.errors import BadInput
 
 Opt = typer.Option
-DEFAULT_CODEC = "h264"
+DEFAULT_CODEC = encode_options.DEFAULT_CODEC
 
 
 def completer(words: tuple[str, ...]) -> Callable[[str], list[str]]:

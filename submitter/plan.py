@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from entrypoint import allowances, layout
+from entrypoint import allowances, encode_options, layout
 from entrypoint import overrides as render_overrides
 from entrypoint.errors import BadInput
 from entrypoint.frames import check_frames_per_job, scene_frames, slice_count
@@ -223,7 +223,16 @@ def render_command(plan: RenderPlan) -> list[str]:
         *_pinning(plan),
         *render_overrides.to_argv(plan.overrides),
         *allowances.argv(plan),
+        *_encode(plan),
     ]
+
+
+def _encode(plan: RenderPlan) -> list[str]:
+    """The stitch's encode, so each child encodes its slice into a segment the stitch joins;
+    none for frames only."""
+    if not plan.make_video:
+        return []
+    return encode_options.encode_argv(*encode_options.encode_options_of(plan.stitch_args))
 
 
 def _pinning(plan: RenderPlan) -> list[str]:

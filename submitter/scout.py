@@ -81,6 +81,7 @@ def _scout_plan(render: plan.RenderPlan, frame: int, workdir: Path) -> plan.Rend
         frames_per_job=1,
         frame_count=1,
         frame_range=(frame, frame),
+        make_video=False,  # a scout measures the frame: it makes no segment
     )
 
 

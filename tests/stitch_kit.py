@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from entrypoint.frames import frame_name
-from entrypoint.layout import manifest_key
+from entrypoint.layout import frame_key, manifest_key
 from entrypoint.manifest import slice_manifest
 from entrypoint.video import ffmpeg_exe
 
@@ -68,7 +68,11 @@ def render_output(
             scene=scene,
             slice_frames=mine,
             extension=extension,
-            rendered=[_record(f, (fingerprints or {}).get(f)) for f in mine],
+            rendered=[
+                _record(f, (fingerprints or {}).get(f))
+                | {"bytes": len(files[frame_key(f, extension)])}
+                for f in mine
+            ],
             skipped=[],
             settings={},
         )
@@ -123,3 +127,38 @@ def frame_gray(video: Path, position: int) -> int:
         check=True,
     ).stdout
     return raw[0]
+
+
+def make_segments(root: Path, codec: str = "h264", crf: int | None = None, only=None) -> None:
+    """Each slice's segment (of a local output), made as its render child makes it once its
+    frames are all in the output (entrypoint/render/segment.py), its record in the manifest."""
+    import json
+    import tempfile
+    from types import SimpleNamespace
+
+    from entrypoint.layout import MANIFESTS_DIR
+    from entrypoint.render.segment import SegmentMaker
+    from entrypoint.settings import RenderSettings
+    from entrypoint.storage import parse_location
+
+    output = parse_location(str(root))
+    for path in sorted((root / MANIFESTS_DIR).glob("slice-*.json")):
+        manifest = json.loads(path.read_bytes())
+        if only is not None and manifest["index"] not in only:
+            continue
+
+        def record(segment: dict, path: Path = path, manifest: dict = manifest) -> None:
+            path.write_text(json.dumps(manifest | {"segment": segment}))
+
+        job = SimpleNamespace(
+            scene=manifest["scene"], frames=manifest["slice"], rendered=manifest["rendered"],
+            proxies=False, extension=manifest["extension"], output=output,
+            record_segment=record,
+        )  # fmt: skip
+        settings = RenderSettings(
+            input_uri="x.blend", output_uri=str(root), frames_per_job=len(job.frames),
+            total_frames=None, index=manifest["index"], attempt=1, host="test",
+            codec=codec, crf=crf,
+        )  # fmt: skip
+        with tempfile.TemporaryDirectory() as tmp:
+            SegmentMaker(settings, job, Path(tmp)).make()

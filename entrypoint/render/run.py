@@ -33,7 +33,7 @@ from entrypoint.layout import (
     manifest_key,
 )
 from entrypoint.overrides import extension_of, mismatches, requested
-from entrypoint.render import blender, outside, proxies, scenecheck, versioncheck
+from entrypoint.render import blender, outside, proxies, scenecheck, segment, versioncheck
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.render.project import Project, fetch_project
 from entrypoint.render.provenance import provenance
@@ -111,7 +111,11 @@ def _render_slice(settings: RenderSettings, output: Location, tmp: Path) -> None
     job = SliceJob(settings, output, scene, mine, effective, render_dir, done_before, made)
     job.run_record |= {"remapped": remapped, "missing": missing, **found, **saved}
     stop.on_abandon(job.abandon)
+    maker = segment.SegmentMaker(settings, job, tmp) if settings.codec else None
+    job.keeper = maker.keep if maker else None
     job.run(stop)
+    if maker and not stop.requested.is_set():
+        maker.make()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,6 +183,7 @@ def _check_request(settings: RenderSettings) -> Location:
     check_frames_per_job(settings.frames_per_job)
     check_index(settings.index)
     check_narrowing(settings.narrow_start, settings.narrow_end)
+    segment.check_options(settings)
     return output
 
 

@@ -56,6 +56,10 @@ class SliceJob:
         self.manifest_lock = threading.Lock()
         self.commit_lock = threading.Lock()
         self.uploader = FrameUploader(output, self._uploaded)
+        # The slice's segment (entrypoint/render/segment.py): sees each picture before its
+        # upload; the record it made goes in the manifest.
+        self.keeper = None
+        self.segment: dict | None = None
 
     def run(self, stop: StopSignal) -> None:
         todo, done, why = frames_to_render(
@@ -121,6 +125,8 @@ class SliceJob:
         if self.settings.allow_file_output:
             passes = self.render_dir.parent / PASSES_DIR
             record["passes"] = put_passes(self.output, passes, frame) if passes.is_dir() else []
+        if self.keeper is not None:
+            self.keeper(frame, proxy or path)
         with self.commit_lock:
             self.uploader.submit(path, frame_key(frame, self.extension), record, extra)
 
@@ -128,6 +134,11 @@ class SliceJob:
         with self.manifest_lock:
             self.rendered.append(record | {"written": _now(precise=True)})
             self.run_record["rendered"].append(record["frame"])
+            self._write_manifest()
+
+    def record_segment(self, record: dict) -> None:
+        with self.manifest_lock:
+            self.segment = record
             self._write_manifest()
 
     def _finish(self, outcome: str) -> None:
@@ -154,6 +165,7 @@ class SliceJob:
             fingerprint=self.made.fingerprint,
             content_id=self.made.content_id,
             proxies=proxies.PROXY_EXTENSION if self.proxies else None,
+            segment=self.segment,
         )
         self.output.put_bytes(data, manifest_key(self.settings.index))
 

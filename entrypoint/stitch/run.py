@@ -39,6 +39,7 @@ from entrypoint.manifest import (
     unreadable,
 )
 from entrypoint.settings import StitchSettings
+from entrypoint.stitch.join import join_segments
 from entrypoint.stitch.report import write_report
 from entrypoint.storage import Location, parse_location
 
@@ -78,37 +79,16 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     check_one_render(manifests, record.frames)
     folder, record = _pictures(manifests, record)
     video.require_encoder(codec.encoder, codec.name)
-    names, known = _locate_frames(source, record, folder)
-    # With frames already known to be missing, only check the rest (for a complete report).
-    check_only = bool(known) and not settings.allow_gaps
     with tempfile.TemporaryDirectory(prefix="blendbatch-stitch-") as tmp:
         work = Path(tmp)
         out = work / name
-        frames = encode_plan.piped_frames(record.extension, record.rate)
-        command = encode_plan.encode_command(
-            video.ffmpeg_exe(), frames, codec, settings.crf, str(out)
-        )
-        encoder = None if check_only else video.Encoder(command)
-        try:
-            fed = _feed(source, record, folder, names, known, encoder, settings.allow_gaps, stop)
-        except BaseException:
-            if encoder:
-                encoder.abort()
-            raise
-        if encoder is None or (fed.problems and not settings.allow_gaps):
-            raise _refusal(source, fed.problems, folder)
-        if fed.problems:
-            log.warning(
-                "--allow-gaps: frames %s are NOT in the video; the frame before each "
-                "(or the first good one) is held in their place",
-                fed.problems.describe(),
-            )
-        with ThreadPoolExecutor(1) as side:
-            made = side.submit(_make_previews, fed, record, work, name)
-            encoder.finish()
-            _check_stop(stop)
-            _verify(video.probe(out), len(record.frames), record)
-            poster, sheet = made.result()
+        joined = join_segments(source, manifests, record, folder, codec, settings, out, stop)
+        if joined is None:
+            fed, poster, sheet = _encode(source, record, folder, codec, settings, out, stop)
+        else:
+            kept, (width, height) = joined
+            fed = Fed(width=width, height=height, kept=kept)
+            poster, sheet = _make_previews(fed, record, work, name)
         _check_stop(stop)
         # The video goes last: whoever sees it can rely on the previews being there too.
         dest.put_file(poster, poster.name)
@@ -126,6 +106,46 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
         dest.child_uri(sheet.name),
     )
     write_report(dest, manifests, settings, codec.name, name, fed.problems, (fed.width, fed.height))
+
+
+def _encode(
+    source: Location,
+    record: SceneRecord,
+    folder: str,
+    codec: encode_plan.Codec,
+    settings: StitchSettings,
+    out: Path,
+    stop: threading.Event,
+) -> tuple[Fed, Path, Path]:
+    """Every frame fetched, checked and encoded; the result decoded and verified."""
+    names, known = _locate_frames(source, record, folder)
+    # With frames already known to be missing, only check the rest (for a complete report).
+    check_only = bool(known) and not settings.allow_gaps
+    work, name = out.parent, out.name
+    frames = encode_plan.piped_frames(record.extension, record.rate)
+    command = encode_plan.encode_command(video.ffmpeg_exe(), frames, codec, settings.crf, str(out))
+    encoder = None if check_only else video.Encoder(command)
+    try:
+        fed = _feed(source, record, folder, names, known, encoder, settings.allow_gaps, stop)
+    except BaseException:
+        if encoder:
+            encoder.abort()
+        raise
+    if encoder is None or (fed.problems and not settings.allow_gaps):
+        raise _refusal(source, fed.problems, folder)
+    if fed.problems:
+        log.warning(
+            "--allow-gaps: frames %s are NOT in the video; the frame before each "
+            "(or the first good one) is held in their place",
+            fed.problems.describe(),
+        )
+    with ThreadPoolExecutor(1) as side:
+        made = side.submit(_make_previews, fed, record, work, name)
+        encoder.finish()
+        _check_stop(stop)
+        _verify(video.probe(out), len(record.frames), record)
+        poster, sheet = made.result()
+    return fed, poster, sheet
 
 
 def _read_manifests(source: Location) -> list[dict]:

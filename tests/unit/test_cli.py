@@ -120,7 +120,8 @@ def test_aliases_and_any_case_still_reach_the_child_in_blenders_words():
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     command = json.loads(result.stdout)["render"]["containerOverrides"]["command"]
-    assert command[-6:] == ["--engine", "CYCLES", "--format", "OPEN_EXR", "--device", "cpu"]
+    assert command[-8:-2] == ["--engine", "CYCLES", "--format", "OPEN_EXR", "--device", "cpu"]
+    assert command[-2:] == ["--codec", "h264"]  # the stitch's encode, for the child's segment
 
 
 BUCKET_DEFAULTS = [

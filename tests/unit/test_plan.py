@@ -38,6 +38,8 @@ def test_the_render_job_is_an_array_of_one_child_per_slice():
                 "5",
                 "-t",
                 "48",
+                "--codec",
+                "h264",
             ],
         },
         "arrayProperties": {"size": 10},
@@ -47,7 +49,7 @@ def test_the_render_job_is_an_array_of_one_child_per_slice():
 def test_one_slice_is_submitted_as_a_plain_job():
     request = plan.render_request(render_plan(frames_per_job=48), batch_options())
     assert "arrayProperties" not in request
-    assert request["containerOverrides"]["command"][-4:] == ["-f", "48", "-t", "48"]
+    assert request["containerOverrides"]["command"][-6:-2] == ["-f", "48", "-t", "48"]
 
 
 def test_the_stitch_job_depends_on_the_render_job_without_a_type():
@@ -173,6 +175,8 @@ def test_dry_run_carries_every_option_into_both_requests():
                     "--samples",
                     "16",
                     "--allow-scripts",
+                    "--codec",
+                    "h264",
                 ],  # fmt: skip
                 "environment": environment,
             },
@@ -317,5 +321,26 @@ def test_a_dry_run_without_the_blend_needs_the_frames():
 
 def test_the_scene_check_opt_ins_reach_the_render_command():
     command = plan.render_command(render_plan(allow_file_output=True, allow_unbaked=True))
-    assert command[-2:] == ["--allow-file-output", "--allow-unbaked"]
+    assert command[-4:-2] == ["--allow-file-output", "--allow-unbaked"]
     assert "--allow-unbaked" not in plan.render_command(render_plan())
+
+
+def test_the_render_children_get_the_stitchs_encode_for_their_segments():
+    from submitter.options import stitch_args
+
+    args, video = stitch_args("vp9", 40, "shot", allow_gaps=True)
+    command = plan.render_command(render_plan(stitch_args=args, video_name=video))
+    assert command[-4:] == ["--codec", "vp9", "--crf", "40"]
+    assert "--name" not in command and "--allow-gaps" not in command
+
+
+def test_frames_only_children_make_no_segment():
+    command = plan.render_command(render_plan(make_video=False))
+    assert "--codec" not in command and "--crf" not in command
+
+
+def test_the_render_and_stitch_encode_options_name_the_same_codecs():
+    from entrypoint import encode_options, encode_plan
+
+    assert list(encode_options.CODEC_NAMES) == list(encode_plan.CODECS)
+    assert encode_options.DEFAULT_CODEC in encode_plan.CODECS
