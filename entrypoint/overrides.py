@@ -13,7 +13,7 @@ and a difference is an error, not a surprise in the frames.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import dataclass, field, make_dataclass, replace
 from typing import Any
 
 from entrypoint.errors import BadInput
@@ -153,6 +153,14 @@ ROWS: tuple[Row, ...] = (
         default="auto",
     ),
     Row(
+        "persistent_data",
+        bool,
+        "keep Cycles' scene data between a child's frames: faster frames, more memory "
+        "(default: on when a child's slice has 2 or more frames)",
+        pixels=False,
+        reads_back_as="persistent_data",
+    ),
+    Row(
         "denoise",
         bool,
         "denoise Cycles renders (default: the scene's setting)",
@@ -203,6 +211,15 @@ def to_argv(overrides: Overrides) -> tuple[str, ...]:
         else:
             args += [row.option, str(value)]
     return tuple(args)
+
+
+def for_slice(overrides: Overrides, slice_length: int) -> Overrides:
+    """The overrides a child of `slice_length` frames applies: persistent data not asked for
+    either way is on for 2 or more frames (Cycles then syncs only what changed between frames)
+    and off for one, where there is nothing to keep it for."""
+    if overrides.persistent_data is not None:
+        return overrides
+    return replace(overrides, persistent_data=slice_length > 1)
 
 
 def extension_of(file_format: str) -> str:

@@ -184,6 +184,10 @@ def _set_denoise(scene, on: bool) -> None:
     scene.cycles.use_denoising = on
 
 
+def _set_persistent_data(scene, on: bool) -> None:
+    scene.render.use_persistent_data = on
+
+
 def _denoise(scene) -> bool | None:
     return scene.cycles.use_denoising if scene.render.engine == "CYCLES" else None
 
@@ -206,6 +210,7 @@ SETTERS: dict[str, Setter] = {
         lambda scene: scene.render.threads if scene.render.threads_mode == "FIXED" else None,
     ),
     "denoise": Setter(_set_denoise, _denoise),
+    "persistent_data": Setter(_set_persistent_data, lambda scene: scene.render.use_persistent_data),
 }
 
 

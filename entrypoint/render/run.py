@@ -32,7 +32,7 @@ from entrypoint.layout import (
     check_output_names,
     manifest_key,
 )
-from entrypoint.overrides import extension_of, mismatches, requested
+from entrypoint.overrides import extension_of, for_slice, mismatches, requested
 from entrypoint.render import blender, outside, proxies, scenecheck, segment, versioncheck
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.render.project import Project, fetch_project
@@ -82,10 +82,11 @@ def _render_slice(settings: RenderSettings, output: Location, tmp: Path) -> None
     _check_total(frames, settings.total_frames)
     render_dir = tmp / "render"
     render_dir.mkdir()
+    mine = frames_for_index(frames, settings.frames_per_job, settings.index)
+    settings = dataclasses.replace(settings, overrides=for_slice(settings.overrides, len(mine)))
     effective = _apply(settings, render_dir)
     found = scenecheck.check_scene(settings, tmp, tmp / PASSES_DIR)
     meta = blender.active_scene()  # the resolution the frames really have
-    mine = frames_for_index(frames, settings.frames_per_job, settings.index)
     if not mine:
         count = slice_count(len(frames), settings.frames_per_job)
         log.info(

@@ -15,7 +15,7 @@ from entrypoint.errors import Terminated
 from entrypoint.layout import PASSES_DIR, PROXIES_DIR, frame_key, manifest_key, proxy_key
 from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
 from entrypoint.overrides import extension_of
-from entrypoint.render import blender, proxies, versioncheck
+from entrypoint.render import blender, memory, proxies, versioncheck
 from entrypoint.render.provenance import Provenance, check_frame_file
 from entrypoint.render.stopping import StopSignal
 from entrypoint.render.uploads import FrameUploader, put_passes
@@ -80,10 +80,12 @@ class SliceJob:
                 with stop.frame_in_flight():
                     log.info("frame %d: rendering", frame)
                     began = time.monotonic()
+                    self.run_record["frame_peak"] = memory.start_frame()
                     path = blender.render_frame(frame)
                     proxy = self._proxy(frame)
                     seconds = time.monotonic() - began
-                self._commit(frame, path, seconds, proxy)
+                    peak = memory.frame_peak_bytes()
+                self._commit(frame, path, seconds, proxy, peak)
             self.uploader.close()
         except Terminated:
             self._finish("terminated")
@@ -105,10 +107,12 @@ class SliceJob:
             return None
         return proxies.write_proxy(frame, self.render_dir.parent / PROXIES_DIR)
 
-    def _commit(self, frame: int, path: Path, seconds: float, proxy: Path | None) -> None:
+    def _commit(
+        self, frame: int, path: Path, seconds: float, proxy: Path | None, peak: int
+    ) -> None:
         size = check_frame_file(frame, path, self.extension)
         extra = []
-        log.info("frame %d: %.2f s, %d bytes", frame, seconds, size)
+        log.info("frame %d: %.2f s, %d bytes, peak memory %d MB", frame, seconds, size, peak >> 20)
         record = {
             "frame": frame,
             "seconds": round(seconds, 3),
@@ -118,6 +122,7 @@ class SliceJob:
             "fingerprint": self.made.fingerprint,
             "blender": self.made.blender,
             "checked": True,
+            "peak_rss_bytes": peak,
         }
         if proxy is not None:
             record["proxy_bytes"] = check_frame_file(frame, proxy, proxies.PROXY_EXTENSION)
@@ -173,9 +178,7 @@ class SliceJob:
 def _process_usage() -> dict:
     """This process's age (Python and Blender start, scene load and every frame: what a scout
     on Batch reports as its wall time) and peak resident memory, for `blendbatch estimate`."""
-    import resource
-
-    usage = {"peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    usage = {"peak_rss_bytes": memory.process_peak_bytes()}
     try:
         # Field 22 of /proc/self/stat: the start in clock ticks since boot (Linux only).
         fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()

@@ -124,6 +124,18 @@ def test_aliases_and_any_case_still_reach_the_child_in_blenders_words():
     assert command[-2:] == ["--codec", "h264"]  # the stitch's encode, for the child's segment
 
 
+def test_no_persistent_data_reaches_the_render_children():
+    # When the same dry run is asked with and without --no-persistent-data
+    plain = submit_dry_run("-i", "s3://b/s.blend", "-o", "s3://b/r")
+    off = submit_dry_run("-i", "s3://b/s.blend", "-o", "s3://b/r", "--no-persistent-data")
+
+    # Then only the children's argv differs, by the switch
+    assert (plain.exit_code, off.exit_code) == (0, 0), off.output
+    before = json.loads(plain.stdout)["render"]["containerOverrides"]["command"]
+    after = json.loads(off.stdout)["render"]["containerOverrides"]["command"]
+    assert after == [*before, "--no-persistent-data"]
+
+
 BUCKET_DEFAULTS = [
     ("env", [], {"BLENDBATCH_BUCKET": "env-b"}, "s3://env-b/renders/shot"),
     ("option-beats-env", ["--bucket", "opt-b"], {"BLENDBATCH_BUCKET": "env-b"},

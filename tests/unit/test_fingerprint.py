@@ -52,6 +52,12 @@ def test_threads_and_device_do_not_change_it():
     assert fingerprint(overrides=other) == fingerprint()
 
 
+@pytest.mark.parametrize("persistent", [True, False, None], ids=["on", "off", "auto"])
+def test_persistent_data_does_not_change_it(persistent):
+    other = dataclasses.replace(BASE, persistent_data=persistent)
+    assert fingerprint(overrides=other) == fingerprint()
+
+
 def test_the_content_id_of_a_file_is_its_sha256(tmp_path):
     path = tmp_path / "scene.blend"
     path.write_bytes(b"abc")

@@ -9,6 +9,7 @@ from entrypoint.overrides import (
     ROWS,
     Overrides,
     extension_of,
+    for_slice,
     from_options,
     mismatches,
     requested,
@@ -100,3 +101,22 @@ def test_every_override_has_a_way_into_blender():
 
     # The scene is chosen before the frames are known, the device once the engine is set.
     assert {row.name for row in ROWS} - set(SETTERS) == {"scene", "device"}
+
+
+def test_persistent_data_is_on_for_slices_of_two_or_more_frames_unless_asked_otherwise():
+    # Given nothing asked, --persistent-data, and --no-persistent-data
+    auto, on, off = Overrides(), Overrides(persistent_data=True), Overrides(persistent_data=False)
+
+    # Then a child of one frame keeps nothing, a child of more keeps the scene data
+    assert for_slice(auto, 1).persistent_data is False
+    assert for_slice(auto, 2).persistent_data is True
+    # And an explicit switch wins either way, and never changes the pixels
+    assert for_slice(off, 24).persistent_data is False
+    assert for_slice(on, 1).persistent_data is True
+    assert "persistent_data" not in PIXEL_FIELDS
+
+
+def test_the_off_switch_reaches_the_childs_argv():
+    assert to_argv(Overrides(persistent_data=False)) == ("--no-persistent-data",)
+    assert to_argv(Overrides(persistent_data=True)) == ("--persistent-data",)
+    assert to_argv(Overrides()) == ()
