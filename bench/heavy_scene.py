@@ -1,6 +1,6 @@
 """Make a scene whose per-frame sync is heavy: the demo plus many high-poly static objects.
 
-    .venv/bin/python bench/heavy_scene.py --out /tmp/heavy.blend [--objects 40] [--levels 4]
+    .venv/bin/python bench/heavy_scene.py --out /tmp/heavy.blend [--objects 24] [--levels 1]
 
 The demo's three animated shapes move over a floor surrounded by `--objects` static rocks,
 each its own mesh with a Subdivision Surface modifier at `--levels` render levels. Without
@@ -42,8 +42,8 @@ def build(out: Path, objects: int, levels: int, frames: int | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--objects", type=int, default=40)
-    parser.add_argument("--levels", type=int, default=4)
+    parser.add_argument("--objects", type=int, default=24)
+    parser.add_argument("--levels", type=int, default=1)
     parser.add_argument("--frames", type=int, help="scene length (default: the demo's 48)")
     args = parser.parse_args()
     build(args.out, args.objects, args.levels, args.frames)

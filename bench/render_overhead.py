@@ -1,26 +1,30 @@
-"""Render overhead: our `render` from and to the S3 emulator vs a bare bpy loop with no I/O.
+"""Render overhead: our render child from and to the S3 emulator vs a bare bpy render loop.
 
-    .venv/bin/python bench/render_overhead.py [--rounds 3] [--frames 6] [--samples 24]
+    .venv/bin/python bench/render_overhead.py [--rounds 3] [--frames 8,24] [--percent 50]
 
-A demo scene at 320x180 (examples/make_scene.py) whose frames take about a second or more each
-on 2 cores. The variants run interleaved (A B C, A B C, ...), each as a fresh process (import
-bpy, open the file, render the same frames with the same settings), timed wall clock; medians
-are reported with the load:
-  entrypoint  python -m entrypoint render -i s3://... -o s3://... -f N --device cpu
-              (moto server on loopback): download, safe open, overrides read back, resume
-              listing, render frame by frame while the previous frame uploads, manifest per frame
-  bare        a bpy script: open the local .blend, frame_set + render(write_still) per frame
-              into a local folder; no download, no upload, no manifest
-  workshop    the workshop's flow: download the .blend, render the whole slice, then upload
-              every frame
-Goal: entrypoint / bare <= 1.02. CPU seconds (the children's, not the S3 emulator's) are
-printed too: wall time on a shared 2-core machine swings with other work.
+Two scenes: the demo (examples/demo.blend, 320x180, 16 samples) and a heavy-sync one
+(bench/heavy_scene.py: the demo plus 24 static subdivided rocks, made in a temporary folder),
+both rendered at `--percent` of their size. For each scene and frame count the variants run
+interleaved (A B C, A B C, ...), each a fresh process timed wall clock from spawn to exit:
+  bare      a bpy script: open the local .blend, frame_set + render(write_still) per frame into
+            a local folder, persistent data off; no download, no upload, no manifest
+  child     python -m entrypoint render -i s3://... -o s3://... -f N --device cpu
+            --no-persistent-data (moto on loopback): download, checks, overrides read back,
+            resume listing, upload behind, manifest per frame
+  child+pd  the same with persistent data on (the default for a slice of 2+ frames)
+Printed: medians, ratios to bare side by side, the CPU seconds of the children (wall time on
+a shared machine swings with other work), the time from spawn to the first frame's start
+(the child's fixed cost; bare: Python, bpy and the file), and /proc/loadavg before and after.
+Goals (issue 15): child / bare <= 1.02 at 8 frames; child+pd / bare < 1.0 on the heavy scene.
+Segment encoding, where present, is not part of these figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -35,154 +39,145 @@ sys.path.insert(0, str(ROOT))
 
 from tests.emulator import use_emulator  # noqa: E402
 
-# The same render loop for `bare` and `workshop`; `workshop` wraps it in S3 transfers.
 RENDER_LOOP = textwrap.dedent(
     """
-    import sys, bpy
+    import sys, time, bpy
     from pathlib import Path
-    blend, folder, first, last = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    blend, folder, last, percent = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     bpy.ops.wm.open_mainfile(filepath=blend, load_ui=False, use_scripts=False)
     scene = bpy.context.scene
     scene.cycles.device = "CPU"
+    scene.render.use_persistent_data = False
+    scene.render.resolution_percentage = percent
     scene.render.image_settings.media_type = "IMAGE"
     scene.render.image_settings.file_format = "PNG"
-    for frame in range(first, last + 1):
+    print("first frame at", time.time(), flush=True)
+    for frame in range(1, last + 1):
         scene.frame_set(frame)
         scene.render.filepath = str(Path(folder) / f"{frame:04d}.png")
         bpy.ops.render.render(write_still=True)
     """
 )
-
-WORKSHOP = textwrap.dedent(
-    """
-    import subprocess, sys, tempfile
-    from pathlib import Path
-    import boto3
-    bucket, key, prefix, first, last, loop = sys.argv[1:7]
-    s3 = boto3.client("s3")
-    with tempfile.TemporaryDirectory() as tmp:
-        blend = Path(tmp) / "scene.blend"
-        s3.download_file(bucket, key, str(blend))
-        frames = Path(tmp) / "frames"
-        frames.mkdir()
-        subprocess.run([sys.executable, "-c", loop, str(blend), str(frames), first, last],
-                       check=True, capture_output=True)
-        for path in sorted(frames.iterdir()):
-            s3.upload_file(str(path), bucket, f"{prefix}/frames/{path.name}")
-    """
-)
+VARIANTS = ("bare", "child", "child+pd")
+# The child's log line as its first frame starts: "2026-11-30 18:00:00,123 INFO ...: frame 1:"
+FIRST_FRAME = re.compile(r"^(\S+ \S+),(\d{3}) INFO \S+: frame \d+: rendering$", re.MULTILINE)
 
 
-def timed(argv: list[str], **env: str) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the process and its children: less sensitive to load)."""
-    began, usage = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+def load() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
+def timed(argv: list[str], **env: str) -> dict:
+    """Wall seconds, CPU seconds (the process and its children) and seconds to the first frame."""
+    began_wall, began = time.time(), time.monotonic()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
         argv, capture_output=True, text=True, cwd=ROOT, env=os.environ | env, check=False
     )
+    wall = time.monotonic() - began
     if result.returncode != 0:
-        sys.exit(f"{argv[:4]} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+        sys.exit(f"{argv[:5]} failed ({result.returncode}):\n{result.stderr[-3000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
-    return time.monotonic() - began, cpu
+    return {"wall": wall, "cpu": cpu, "first": _first_frame(result) - began_wall}
+
+
+def _first_frame(result: subprocess.CompletedProcess) -> float:
+    bare = re.search(r"^first frame at (\S+)$", result.stdout, re.MULTILINE)
+    if bare:
+        return float(bare.group(1))
+    found = FIRST_FRAME.search(result.stderr)
+    moment = datetime.datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S")
+    return moment.timestamp() + int(found.group(2)) / 1000
+
+
+def make_scenes(tmp: Path, longest: int) -> dict[str, Path]:
+    heavy = tmp / "heavy.blend"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "heavy_scene.py"), "--out", str(heavy),
+         "--objects", "24", "--levels", "1", "--frames", str(max(longest, 48))],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return {"demo": ROOT / "examples" / "demo.blend", "heavy": heavy}
+
+
+def run_variant(name: str, blend: Path, frames: int, percent: int, tag: str, tmp: Path) -> dict:
+    if name == "bare":
+        folder = tmp / tag
+        folder.mkdir()
+        loop = [sys.executable, "-c", RENDER_LOOP, str(blend), str(folder), str(frames)]
+        return timed([*loop, str(percent)])
+    child = [sys.executable, "-m", "entrypoint", "render", "-i", f"s3://bench/{blend.name}",
+             "-o", f"s3://bench/{tag}", "-f", str(frames), "--end", str(frames),
+             "--device", "cpu", "--resolution-percent", str(percent)]  # fmt: skip
+    if name == "child":
+        child.append("--no-persistent-data")
+    return timed(child, AWS_BATCH_JOB_ARRAY_INDEX="0")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--frames", type=int, default=6)
-    parser.add_argument("--samples", type=int, default=24)
+    parser.add_argument("--frames", default="8,24", help="frame counts, comma-separated")
+    parser.add_argument("--percent", type=int, default=50, help="resolution percentage")
+    parser.add_argument("--scenes", default="demo,heavy")
     args = parser.parse_args()
+    counts = [int(n) for n in args.frames.split(",")]
     use_emulator()
     import boto3
 
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="bench")
-    with tempfile.TemporaryDirectory(prefix="render-bench-") as tmp:
-        blend = Path(tmp) / "scene.blend"
-        subprocess.run(
-            [sys.executable, str(ROOT / "examples" / "make_scene.py"), "--out", str(blend),
-             "--end", str(args.frames), "--samples", str(args.samples)],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        s3.upload_file(str(blend), "bench", "scene.blend")
-        first, last = "1", str(args.frames)
-        variants = {
-            "entrypoint": lambda n: timed(
-                [
-                    sys.executable,
-                    "-m",
-                    "entrypoint",
-                    "render",
-                    "-i",
-                    "s3://bench/scene.blend",
-                    "-o",
-                    f"s3://bench/entrypoint-{n}",
-                    "-f",
-                    last,
-                    "--device",
-                    "cpu",
-                ],
-                AWS_BATCH_JOB_ARRAY_INDEX="0",
-            ),  # fmt: skip
-            "bare": lambda n: timed(
-                [
-                    sys.executable,
-                    "-c",
-                    RENDER_LOOP,
-                    str(blend),
-                    _fresh(tmp, f"bare-{n}"),
-                    first,
-                    last,
-                ]
-            ),  # fmt: skip
-            "workshop": lambda n: timed(
-                [
-                    sys.executable,
-                    "-c",
-                    WORKSHOP,
-                    "bench",
-                    "scene.blend",
-                    f"workshop-{n}",
-                    first,
-                    last,
-                    RENDER_LOOP,
-                ]
-            ),  # fmt: skip
-        }
-        print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores", flush=True)
-        times: dict[str, list[float]] = {name: [] for name in variants}
-        cpus: dict[str, list[float]] = {name: [] for name in variants}
+    results: dict[tuple, list[dict]] = {}
+    with tempfile.TemporaryDirectory(prefix="render-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        scenes = {k: v for k, v in make_scenes(tmp, max(counts)).items() if k in args.scenes}
+        for blend in scenes.values():
+            s3.upload_file(str(blend), "bench", blend.name)
+        print(f"loadavg before: {load()}; {os.cpu_count()} cores", flush=True)
         for n in range(args.rounds):
-            for name, run in variants.items():
-                wall, cpu = run(n)
-                times[name].append(wall)
-                cpus[name].append(cpu)
-                print(f"  round {n + 1} {name:<10} {wall:6.2f} s wall {cpu:6.2f} s CPU", flush=True)
-        print(f"load after: {os.getloadavg()[0]:.2f} (1 min)")
-        _check_outputs(s3, args.rounds, args.frames)
-    bare, bare_cpu = statistics.median(times["bare"]), statistics.median(cpus["bare"])
-    print(f"{args.frames} frames of 320x180 at {args.samples} samples, {args.rounds} rounds:")
-    for name, values in times.items():
-        median = statistics.median(values)
-        print(
-            f"  {name:<10} median {median:6.2f} s  ({median / args.frames:.2f} s/frame)  "
-            f"ratio to bare {median / bare:.3f}; CPU median {statistics.median(cpus[name]):6.2f} s "
-            f"ratio {statistics.median(cpus[name]) / bare_cpu:.3f}"
-        )
+            for scene, blend in scenes.items():
+                for frames in counts:
+                    for name in VARIANTS:
+                        tag = f"{scene}-{frames}-{name.replace('+', '-')}-{n}"
+                        got = run_variant(name, blend, frames, args.percent, tag, tmp)
+                        results.setdefault((scene, frames, name), []).append(got)
+                        print(f"  round {n + 1} {scene:<5} {frames:>3} frames {name:<8} "
+                              f"{got['wall']:7.2f} s wall {got['cpu']:7.2f} s CPU "
+                              f"first frame at {got['first']:5.2f} s", flush=True)  # fmt: skip
+        print(f"loadavg after: {load()}")
+        _check_uploads(s3, results)
+    _summary(results, args)
 
 
-def _fresh(tmp: str, name: str) -> str:
-    folder = Path(tmp) / name
-    folder.mkdir()
-    return str(folder)
+def _summary(results: dict, args: argparse.Namespace) -> None:
+    print(f"\n{args.rounds} rounds at {args.percent} % size; medians; ratio = variant / bare")
+    print(f"{'scene':<6}{'frames':>7}  {'bare s':>7} {'child':>14} {'child+pd':>14}  "
+          f"{'CPU ratio child, +pd':>21}  {'first frame bare/child/+pd':>27}")  # fmt: skip
+    for scene, frames in dict.fromkeys((s, f) for s, f, _ in results):
+        med = {
+            name: {k: statistics.median(r[k] for r in results[(scene, frames, name)])
+                   for k in ("wall", "cpu", "first")}
+            for name in VARIANTS
+        }  # fmt: skip
+        bare = med["bare"]
+        ratio = {v: med[v]["wall"] / bare["wall"] for v in VARIANTS}
+        cells = [f"{med[v]['wall']:6.2f} {ratio[v]:6.3f}x" for v in VARIANTS[1:]]
+        cpu = [f"{med[v]['cpu'] / bare['cpu']:.3f}" for v in VARIANTS[1:]]
+        first = "/".join(f"{med[v]['first']:.2f}" for v in VARIANTS)
+        print(f"{scene:<6}{frames:>7}  {bare['wall']:7.2f} {cells[0]:>14} {cells[1]:>14}  "
+              f"{', '.join(cpu):>21}  {first:>27}")  # fmt: skip
 
 
-def _check_outputs(s3, rounds: int, frames: int) -> None:
-    """Every variant that uploads really uploaded every frame."""
-    for n in range(rounds):
-        for prefix in (f"entrypoint-{n}", f"workshop-{n}"):
-            listing = s3.list_objects_v2(Bucket="bench", Prefix=f"{prefix}/frames/")
-            assert listing.get("KeyCount", 0) == frames, (prefix, listing.get("KeyCount"))
+def _check_uploads(s3, results: dict) -> None:
+    """Every child really uploaded every frame."""
+    for (scene, frames, name), runs in results.items():
+        if name == "bare":
+            continue
+        for n in range(len(runs)):
+            prefix = f"{scene}-{frames}-{name.replace('+', '-')}-{n}/frames/"
+            count = s3.list_objects_v2(Bucket="bench", Prefix=prefix).get("KeyCount", 0)
+            assert count == frames, (prefix, count)
 
 
 if __name__ == "__main__":

@@ -114,6 +114,13 @@ class LocalDir:
         with _local_errors(source):
             return source.read_bytes()
 
+    def get_bytes_if_present(self, rel: str) -> bytes | None:
+        """The file's bytes, None if there is none or it is a link (never read, see `links`)."""
+        source = self.root / check_relative(rel)
+        if source.is_symlink() or not source.is_file():
+            return None
+        return self.get_bytes(rel)
+
 
 def _create_partial(dest: Path) -> tuple[Path, int]:
     """A new, empty partial file next to `dest`, opened for writing; never an existing name."""

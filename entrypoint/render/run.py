@@ -26,7 +26,6 @@ from entrypoint.frames import (
 )
 from entrypoint.layout import (
     FRAMES_DIR,
-    MANIFESTS_DIR,
     PASSES_DIR,
     PROXIES_DIR,
     check_output_names,
@@ -135,12 +134,10 @@ def _fetch(
         settings.input_uri, settings.deps_uri, workdir, input_etag=settings.input_etag
     )
     present = _files_of(output, FRAMES_DIR, extension)
-    made = _files_of(output, PROXIES_DIR, proxies.PROXY_EXTENSION)
-    key = manifest_key(settings.index)
-    name = key.rpartition("/")[2]
-    earlier = name in output.list_dir(MANIFESTS_DIR) and name not in output.links(MANIFESTS_DIR)
-    raw = output.get_bytes(key) if earlier else None
-    return project, DoneBefore(present, raw, made if proxies.wants_proxy(extension) else None)
+    wanted = proxies.wants_proxy(extension)
+    made = _files_of(output, PROXIES_DIR, proxies.PROXY_EXTENSION) if wanted else None
+    raw = output.get_bytes_if_present(manifest_key(settings.index))
+    return project, DoneBefore(present, raw, made)
 
 
 def _files_of(output: Location, folder: str, extension: str) -> dict[int, int]:
