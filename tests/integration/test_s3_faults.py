@@ -93,10 +93,10 @@ class FirstGets:
 
 
 def test_a_body_cut_mid_stream_is_read_again(moto_endpoint, bucket, monkeypatch, tmp_path):
-    # Given a frame whose first three GETs are cut halfway through the body
+    # Given a frame whose first four GETs are cut halfway through the body
     data = os.urandom(200_000)
     boto3.client("s3").put_object(Bucket=bucket, Key="shot/frames/0001.png", Body=data)
-    plan = FaultPlan(rate=1.0, kinds=("reset",), eligible=FirstGets(3))
+    plan = FaultPlan(rate=1.0, kinds=("reset",), eligible=FirstGets(4))
     with FaultProxy(moto_endpoint, plan) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
         storage.s3_client.cache_clear()
@@ -105,13 +105,16 @@ def test_a_body_cut_mid_stream_is_read_again(moto_endpoint, bucket, monkeypatch,
             plain = storage.s3_client().get_object(Bucket=bucket, Key="shot/frames/0001.png")
             with pytest.raises(ResponseStreamingError):
                 plain["Body"].read()
-            # When the stitch reads it (GetObject) and the render fetches it (s3transfer)
+            # When the stitch reads it (GetObject) and the render fetches it (s3transfer), and
+            # as a file of known size that one GET carries (a small .blend)
             folder = storage.parse_location(f"s3://{bucket}/shot")
             read = folder.get_bytes("frames/0001.png")
             folder.get_file("frames/0001.png", tmp_path / "fetched.png")
+            folder.get_file("frames/0001.png", tmp_path / "one-get.png", size=len(data))
         finally:
             storage.s3_client.cache_clear()
     # Then both got every byte: get_bytes read the body again, download_file did by itself
     assert read == data
     assert (tmp_path / "fetched.png").read_bytes() == data
-    assert proxy.stats["reset"] == 3
+    assert (tmp_path / "one-get.png").read_bytes() == data
+    assert proxy.stats["reset"] == 4
