@@ -153,6 +153,12 @@ def _number(value) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
+def _bytes(value) -> int | None:
+    """A byte count from a manifest; None for anything else (older manifests carry none)."""
+    valid = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return value if valid else None
+
+
 def _attempt(value) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
@@ -178,6 +184,7 @@ def _bar(position, frame, record, renders, rate: Fraction, outcome) -> dict:
         "attempt": attempt if record else None,
         "host": record.get("host"),
         "blender": record.get("blender"),
+        "peak_rss_bytes": _bytes(record.get("peak_rss_bytes")),
         "renders": renders,
         "retried": bool(record) and attempt > 1,
         "reclaimed": outcome.get((child, attempt)) == "terminated",

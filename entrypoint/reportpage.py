@@ -221,6 +221,8 @@ def _bar_tip(bar: dict) -> str:
     timing = f"{bar['seconds']:.2f} s" if bar["seconds"] is not None else "no time recorded"
     text = f"frame {bar['frame']}: {timing}, child {bar['child']}, attempt {bar['attempt']}"
     text += f", host {bar['host']}" if bar["host"] else ""
+    if bar.get("peak_rss_bytes"):
+        text += f", peak memory {bar['peak_rss_bytes'] / (1 << 20):.0f} MiB"
     if bar["renders"] > 1:
         text += f", rendered {bar['renders']} times"
     if bar["reclaimed"]:

@@ -27,6 +27,7 @@ def _frame(frame, seconds, attempt, second, blender="5.0.1", host="ip-10-0-0-1")
         "blender": blender,
         "checked": True,
         "written": f"2026-01-02T10:00:{second:02d}.000000+00:00",
+        "peak_rss_bytes": (300 + frame) << 20,
     }
 
 

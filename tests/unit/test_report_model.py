@@ -74,6 +74,7 @@ def test_one_bar_per_scene_frame_from_its_latest_render():
         0.5, 2, "5.0.0", 2
     )  # fmt: skip
     assert [b["child"] for b in bars] == [0] * 4 + [1] * 4 + [2] * 4
+    assert nine["peak_rss_bytes"] == 309 << 20
     assert bars[1]["time"] == pytest.approx(1 / 24, abs=1e-6)  # where frame 2 starts
 
 

@@ -48,6 +48,7 @@ def test_one_bar_per_frame_and_its_marks():
     assert text.count('<rect class="bar"') == 12
     assert text.count('class="mark retry"') == 6
     assert text.count('class="mark reclaimed"') == 2
+    assert "frame 9: 0.50 s, child 2, attempt 2, host ip-10-0-0-1, peak memory 309 MiB" in text
 
 
 def test_the_script_policy_allows_exactly_the_page_script():
