@@ -112,7 +112,7 @@ class SliceJob:
     ) -> None:
         size = check_frame_file(frame, path, self.extension)
         extra = []
-        log.info("frame %d: %.2f s, %d bytes, peak memory %d MB", frame, seconds, size, peak >> 20)
+        log.info("frame %d: %.2f s, %d bytes, peak memory %d MiB", frame, seconds, size, peak >> 20)
         record = {
             "frame": frame,
             "seconds": round(seconds, 3),
