@@ -38,7 +38,7 @@ from entrypoint.layout import (
 )
 from entrypoint.manifest import frames_to_render, previous_runs, slice_manifest
 from entrypoint.overrides import extension_of, mismatches, requested
-from entrypoint.render import blender, outside, scenecheck
+from entrypoint.render import blender, outside, scenecheck, texcache
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.render.project import Project, fetch_project
 from entrypoint.render.provenance import Provenance, check_frame_file, provenance
@@ -87,6 +87,7 @@ def _render_slice(settings: RenderSettings, output: Location, tmp: Path) -> None
     render_dir = tmp / "render"
     render_dir.mkdir()
     effective = _apply(settings, render_dir)
+    texcache.keep_out_of_inputs(tmp / "texture-cache")
     found = scenecheck.check_scene(settings, tmp, tmp / PASSES_DIR)
     meta = blender.active_scene()  # the resolution the frames really have
     mine = frames_for_index(frames, settings.frames_per_job, settings.index)
