@@ -44,6 +44,8 @@ help:
 	@echo "make scene  - regenerate examples/demo.blend from examples/make_scene.py"
 	@echo "make clean  - remove build outputs (keeps .venv)"
 	@echo "make test-floor - install the submitter alone with its lowest dependencies, test its CLI"
+	@echo "PYTHON=...  - the Python of .venv; here: $(or $(PYTHON),none runs) (Python $(or \
+	  $(PYTHON_VERSION),?)), the first of $(PYTHONS) that runs unless given"
 
 setup: $(STAMP)
 
