@@ -7,9 +7,10 @@ python blend_variants.py BASE.blend OUT.blend scripted MARKER_DIR
     + a registered text block and a Python-expression driver that each create a file
 python blend_variants.py BASE.blend OUT.blend no_camera
     - the camera: a file whose header reads fine and that Blender cannot render
-python blend_variants.py BASE.blend OUT.blend texture_cache IMAGE
-    every mesh shows IMAGE unlit (saved relative to OUT), with Cycles' texture cache and its
-    auto-generation of .tx files on where this Blender has them (5.2+)
+python blend_variants.py BASE.blend OUT.blend texture_cache IMAGE R G B
+    writes IMAGE, an 8x8 PNG of colour R G B (0-255); every mesh shows it unlit (its path saved
+    relative to OUT), with Cycles' texture cache and its auto-generation of .tx files on where
+    this Blender has them (5.2+)
 """
 
 from __future__ import annotations
@@ -56,12 +57,15 @@ def no_camera() -> None:
         bpy.data.objects.remove(camera)
 
 
-def texture_cache(image_path: str) -> None:
+def texture_cache(image_path: str, *rgb: str) -> None:
     import bpy
 
     scene = bpy.context.scene
     scene.view_settings.view_transform = "Standard"  # the frame shows the texture's own colour
-    image = bpy.data.images.load(image_path)
+    image = bpy.data.images.new("texture", 8, 8)
+    image.pixels = [*(int(c) / 255 for c in rgb), 1.0] * 64
+    image.filepath_raw, image.file_format = image_path, "PNG"
+    image.save()
     # Relative to the open file; saving it as OUT remaps the path to be relative to OUT.
     image.filepath = bpy.path.relpath(image_path)
     material = bpy.data.materials.new("Textured")

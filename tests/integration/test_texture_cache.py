@@ -11,7 +11,6 @@ from importlib.metadata import version
 
 from tests.conftest import run_cli
 from tests.integration.blend_variants import build_variant
-from tests.integration.outside_scene import write_png
 from tests.integration.render_checks import pixels
 
 GREEN = (40, 200, 60)
@@ -24,9 +23,11 @@ def test_run_with_the_texture_cache_on_writes_nothing_next_to_the_projects_image
     # Given a project whose meshes all show textures/green.png unlit (a relative path), saved
     # with the texture cache and its auto-generation on where this Blender has them
     project = tmp_path / "project"
-    write_png(project / "textures" / "green.png", [[GREEN] * 8 for _ in range(8)])
     image = project / "textures" / "green.png"
-    blend = build_variant(make_blend(end=1), project / "scene.blend", "texture_cache", image)
+    image.parent.mkdir(parents=True)
+    blend = build_variant(
+        make_blend(end=1), project / "scene.blend", "texture_cache", image, *GREEN
+    )
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
 
     # When it renders on this machine
