@@ -33,7 +33,7 @@ def keep_out_of_inputs(folder: Path) -> str | None:
         done = f".tx files generated into {folder}, not next to the images"
         log.info("texture cache of scene(s) %s: %s", ", ".join(map(repr, generating)), done)
     else:
-        done = f"auto-generation off in the file; any .tx files would go into {folder}"
+        done = f"no scene generates .tx files; were one to, they would go into {folder}"
         log.info("texture cache: %s", done)
     return done
 
