@@ -1,11 +1,40 @@
 # blendbatch: `make demo` renders the bundled scene on this machine, `make test` runs the tests.
 # Both create the virtualenv in .venv first; nothing is installed outside it.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT ?= build/demo
+
+# The Python: the first of these that actually RUNS (a pyenv shim can exist and fail). bpy, the
+# `render` extra's Blender, exists for Python 3.13 (Blender 5.1 and newer) and 3.11 (up to 5.0),
+# never for 3.12. Give another one with `make PYTHON=/path/to/python3.11 ...`.
+PYTHONS := python3.13 python3.11
+PY_VERSION = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach p,$(PYTHONS),$(if $(call PY_VERSION,$(p)),$(p))))
+endif
+PYTHON_VERSION := $(if $(PYTHON),$(call PY_VERSION,$(PYTHON)))
+VENV_VERSION := $(call PY_VERSION,$(BIN)/python)
+
+# A .venv made with another Python than PYTHON: when PYTHON was asked for, it is made again
+# with it; when PYTHON is only the default, the working .venv stays (a new one downloads bpy,
+# ~0.8 GB) and keeps its own Python.
+REMAKE_VENV :=
+ifneq ($(VENV_VERSION),)
+ifneq ($(VENV_VERSION),$(PYTHON_VERSION))
+ifeq ($(origin PYTHON),file)
+$(if $(filter 0,$(MAKELEVEL)),$(info note: $(VENV) has Python $(VENV_VERSION) (the default here is $(PYTHON), $(or \
+  $(PYTHON_VERSION),not running)); keeping it. To make it again: make PYTHON=$(PYTHON) ...))
+PYTHON := $(shell $(BIN)/python -c 'import sys; print(sys._base_executable)')
+PYTHON_VERSION := $(VENV_VERSION)
+else
+$(info note: $(VENV) has Python $(VENV_VERSION), PYTHON=$(PYTHON) is \
+  $(or $(PYTHON_VERSION),not running): $(VENV) is made again with it)
+REMAKE_VENV := remake-venv
+endif
+endif
+endif
 
 .PHONY: setup demo test checkov lint scene clean help browser
 
@@ -16,19 +45,36 @@ help:
 	@echo "make clean  - remove build outputs (keeps .venv)"
 	@echo "make test-floor - install the submitter alone with its lowest dependencies, test its CLI"
 	@echo "make image BLENDER=X.Y - build the container image for Blender X.Y (make container-help)"
+	@echo "PYTHON=...  - the Python of .venv; here: $(or $(PYTHON),none runs) (Python $(or \
+	  $(PYTHON_VERSION),?)), the first of $(PYTHONS) that runs unless given"
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
-	  echo "error: blendbatch needs Python 3.11 (the bpy 5.0.1 wheel exists only for it)."; \
-	  echo "       Install python3.11 and run: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)"; \
-	  exit 1; }
-	@echo "== creating $(VENV) with $(PYTHON) and installing blendbatch[render,dev]"
-	$(PYTHON) -m venv $(VENV)
+$(STAMP): pyproject.toml $(REMAKE_VENV)
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: none of $(PYTHONS) runs here (tried each with '-c pass')."; \
+	  echo "       blendbatch renders with Blender as a Python module (bpy), which exists for"; \
+	  echo "       Python 3.13 (Blender 5.1+) and 3.11 (Blender up to 5.0). Install one, or with"; \
+	  echo "       pyenv select it (PYENV_VERSION=3.13.0 make $(MAKECMDGOALS)), or give its path:"; \
+	  echo "       make PYTHON=/path/to/python3.13 $(MAKECMDGOALS)"; \
+	  exit 1; fi
+	@case "$(PYTHON_VERSION)" in 3.11|3.13) ;; \
+	  3.12) echo "error: $(PYTHON) is Python 3.12: the submitter alone works on it (pip install ."; \
+	    echo "       without extras), but there is no bpy for 3.12, so the render extra, make demo"; \
+	    echo "       and make test need Python 3.13 or 3.11: make PYTHON=/path/to/python3.13 $(MAKECMDGOALS)"; \
+	    exit 1;; \
+	  *) echo "error: $(PYTHON) is Python $(or $(PYTHON_VERSION),(it does not run)); blendbatch's"; \
+	    echo "       render extra needs Python 3.13 (bpy 5.3) or 3.11 (bpy 5.0):"; \
+	    echo "       make PYTHON=/path/to/python3.13 $(MAKECMDGOALS)"; \
+	    exit 1;; esac
+	@echo "== creating $(VENV) with $(PYTHON) (Python $(PYTHON_VERSION)) and installing blendbatch[render,dev]"
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[render,dev]"
 	@touch $(STAMP)
+
+.PHONY: remake-venv
+remake-venv:
 
 demo: $(STAMP)
 	@echo "== rendering examples/demo.blend (48 frames) in 4 slices, 2 at a time"

@@ -81,6 +81,11 @@ def release(text_or_version: str | Version) -> Release:
     )
 
 
+def newest_per_python() -> dict[str, Release]:
+    """Python version -> the newest release whose bpy wheel runs on it (the `render` extra)."""
+    return {r.python: r for r in RELEASES}  # RELEASES is oldest first: the last one wins
+
+
 def supported_text() -> str:
     return ", ".join(r.name + (" LTS" if r.lts else "") for r in RELEASES)
 

@@ -87,6 +87,11 @@ class Encoder:
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
+        # Frames still buffered for the killed ffmpeg: closing flushes them into a dead pipe.
+        # Left open, Python 3.13 flushes it when collected and prints a BrokenPipeError
+        # traceback ("Exception ignored") after our own message.
+        with contextlib.suppress(BrokenPipeError):
+            self._process.stdin.close()
         self._stderr.close()
 
     def _tail(self) -> str:

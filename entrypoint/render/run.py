@@ -32,7 +32,15 @@ from entrypoint.layout import (
     manifest_key,
 )
 from entrypoint.overrides import extension_of, for_slice, mismatches, requested
-from entrypoint.render import blender, outside, proxies, scenecheck, segment, versioncheck
+from entrypoint.render import (
+    blender,
+    outside,
+    proxies,
+    scenecheck,
+    segment,
+    texcache,
+    versioncheck,
+)
 from entrypoint.render.blendcheck import check_blend_complete
 from entrypoint.render.project import Project, fetch_project
 from entrypoint.render.provenance import provenance
@@ -84,6 +92,7 @@ def _render_slice(settings: RenderSettings, output: Location, tmp: Path) -> None
     mine = frames_for_index(frames, settings.frames_per_job, settings.index)
     settings = dataclasses.replace(settings, overrides=for_slice(settings.overrides, len(mine)))
     effective = _apply(settings, render_dir)
+    texcache.keep_out_of_inputs(tmp / "texture-cache")
     found = scenecheck.check_scene(settings, tmp, tmp / PASSES_DIR)
     meta = blender.active_scene()  # the resolution the frames really have
     if not mine:

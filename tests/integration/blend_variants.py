@@ -7,6 +7,10 @@ python blend_variants.py BASE.blend OUT.blend scripted MARKER_DIR
     + a registered text block and a Python-expression driver that each create a file
 python blend_variants.py BASE.blend OUT.blend no_camera
     - the camera: a file whose header reads fine and that Blender cannot render
+python blend_variants.py BASE.blend OUT.blend texture_cache IMAGE R G B
+    writes IMAGE, an 8x8 PNG of colour R G B (0-255); every mesh shows it unlit (its path saved
+    relative to OUT), with Cycles' texture cache and its auto-generation of .tx files on where
+    this Blender has them (5.2+)
 """
 
 from __future__ import annotations
@@ -53,12 +57,45 @@ def no_camera() -> None:
         bpy.data.objects.remove(camera)
 
 
+def texture_cache(image_path: str, *rgb: str) -> None:
+    import bpy
+
+    scene = bpy.context.scene
+    scene.view_settings.view_transform = "Standard"  # the frame shows the texture's own colour
+    image = bpy.data.images.new("texture", 8, 8)
+    image.pixels = [*(int(c) / 255 for c in rgb), 1.0] * 64
+    image.filepath_raw, image.file_format = image_path, "PNG"
+    image.save()
+    # Relative to the open file; saving it as OUT remaps the path to be relative to OUT.
+    image.filepath = bpy.path.relpath(image_path)
+    material = bpy.data.materials.new("Textured")
+    material.use_nodes = True
+    nodes, links = material.node_tree.nodes, material.node_tree.links
+    nodes.clear()
+    emit, texture = nodes.new("ShaderNodeEmission"), nodes.new("ShaderNodeTexImage")
+    texture.image = image
+    links.new(texture.outputs[0], emit.inputs["Color"])
+    links.new(emit.outputs[0], nodes.new("ShaderNodeOutputMaterial").inputs["Surface"])
+    for obj in (o for o in bpy.data.objects if o.type == "MESH"):
+        obj.data.materials.clear()
+        obj.data.materials.append(material)
+    if hasattr(scene.render, "use_auto_generate_texture_cache"):
+        scene.render.use_texture_cache = True
+        scene.render.use_auto_generate_texture_cache = True
+
+
 def main(argv: list[str]) -> None:
     import bpy
 
     base, out, kind, *rest = argv
     bpy.ops.wm.open_mainfile(filepath=base, load_ui=False, use_scripts=False)
-    {"multi": multi, "scripted": scripted, "no_camera": no_camera}[kind](*rest)
+    kinds = {
+        "multi": multi,
+        "scripted": scripted,
+        "no_camera": no_camera,
+        "texture_cache": texture_cache,
+    }
+    kinds[kind](*rest)
     bpy.ops.wm.save_as_mainfile(filepath=out)
 
 
