@@ -32,8 +32,15 @@ class _Stop(BaseException):
     """SIGTERM outside a slice's own handler: not an Exception, so `main` does not catch it."""
 
 
+# Where we are when a SIGTERM comes and the slice's own handler (render/stopping.py) is not in
+# place: waiting for a slice or starting one (stop now), or finishing one (stop after it).
+_state = {"phase": "idle", "asked": False}
+
+
 def _stop(_signum, _frame) -> None:
-    raise _Stop
+    _state["asked"] = True
+    if _state["phase"] in ("idle", "setup"):
+        raise _Stop
 
 
 def log_name(index: int) -> str:
@@ -53,6 +60,7 @@ def run_series(logs: Path, render_args: list[str]) -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         for line in control:
+            _state["phase"] = "slice"
             index = int(line)
             shown = one_slice_command(index, render_args)
             with (logs / log_name(index)).open("w") as sink:
@@ -61,8 +69,9 @@ def run_series(logs: Path, render_args: list[str]) -> int:
                 status.write(f"{PREFIX} start {index} {shown}\n")
                 code = _in_log(sink.fileno(), index, render_args)
             status.write(f"{PREFIX} done {index} {code}\n")
-            if code == Terminated.exit_code:
-                return code
+            if code == Terminated.exit_code or _state["asked"]:
+                return Terminated.exit_code
+            _state["phase"] = "idle"
     except _Stop:
         return Terminated.exit_code
     return 0
@@ -78,11 +87,15 @@ def _in_log(fd: int, index: int, render_args: list[str]) -> int:
     os.dup2(fd, 2)
     os.environ["AWS_BATCH_JOB_ARRAY_INDEX"] = str(index)
     try:
+        if _state["asked"]:
+            raise _Stop
+        _state["phase"] = "setup"
         return main(render_args)
     except _Stop:
         logging.getLogger("entrypoint").warning("SIGTERM before the slice began: stopping")
         return Terminated.exit_code
     finally:
+        _state["phase"] = "after"
         _flush()
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)

@@ -109,13 +109,17 @@ def _loop(render, root, workers, say, stop, board, waiting, children, failures) 
         while waiting and len(children) < workers:
             children.append(RenderChild(args, root, stop.wake))
         for child in children:
-            if child.slice is None and not child.ended:
+            if child.idle():
                 if waiting:
                     child.give(waiting.pop(0))
                 else:
                     child.close()
         for child in list(children):
             for event in child.events():
+                if event[0] == "unstarted":
+                    if not stop.presses:
+                        waiting.insert(0, event[1])
+                    continue
                 _said(event, say, failures)
             if child.ended:
                 children.remove(child)
@@ -273,7 +277,7 @@ _MISSING_WORDS = ("missing", "does not exist", "not found")
 
 def _missing_data_lines(log: Path) -> list[str]:
     shown, following = [], False
-    for line in log.read_text(errors="replace").splitlines():
+    for line in _read(log).splitlines():
         if following and line.strip() and not line[:1].isdigit():
             shown.append(line)  # the list under our ERROR line
             continue
@@ -285,8 +289,16 @@ def _missing_data_lines(log: Path) -> list[str]:
     return shown
 
 
+def _read(log: Path) -> str:
+    """A slice's log; a child stopped before it began the slice wrote none."""
+    try:
+        return log.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
 def _last_error_line(log: Path) -> str:
-    output = log.read_text(errors="replace").splitlines()[1:]  # after the command line
+    output = _read(log).splitlines()[1:]  # after the command line
     lines = [ln for ln in output if ln.strip()]
     errors = [ln for ln in lines if " ERROR " in ln]
     text = (errors or lines or ["(no output)"])[-1]

@@ -19,8 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from entrypoint.errors import Terminated
 from entrypoint.layout import LOGS_DIR
 from entrypoint.series import PREFIX, log_name
+
+TERMINATED = Terminated.exit_code
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,16 @@ class RenderChild:
     """One render process; `give` hands it a slice, `events` says what it did.
 
     Events: ("start", index, command) when a slice begins, ("done", ChildResult) when it ends,
-    ("said", line) for anything the process printed outside a slice.
+    ("unstarted", index) when it died before beginning the slice it was given, ("said", line)
+    for anything the process printed outside a slice.
     """
 
     def __init__(self, render_args: list[str], root: Path, wake: Callable[[], None]) -> None:
         self.root, self._wake = root, wake
         self.slice: int | None = None
+        self.started = False  # the slice given has begun (its log exists)
+        self.begun = 0  # slices it has begun
+        self.retiring = False  # stopped by SIGTERM: it takes no more slices
         self._began = 0.0
         argv = [sys.executable, "-m", "entrypoint.series", str(root / LOGS_DIR), *render_args]
         self.process = subprocess.Popen(
@@ -75,8 +82,11 @@ class RenderChild:
         self._lines.put(None)
         self._wake()
 
+    def idle(self) -> bool:
+        return self.slice is None and not self.ended and not self.retiring
+
     def give(self, index: int) -> None:
-        self.slice, self._began = index, time.monotonic()
+        self.slice, self.started, self._began = index, False, time.monotonic()
         # If it has died, its end shows in `events`.
         with contextlib.suppress(BrokenPipeError, OSError):
             self.process.stdin.write(f"{index}\n")
@@ -99,19 +109,28 @@ class RenderChild:
                 found += self._died()
             elif line.startswith(PREFIX + " start "):
                 _, _, index, command = line.split(" ", 3)
+                self.started = True
+                self.begun += 1
                 found.append(("start", int(index), command))
             elif line.startswith(PREFIX + " done "):
                 code = int(line.split(" ")[3])
                 found.append(("done", self._result(code)))
                 self.slice = None
+                self.retiring = code == TERMINATED
             else:
                 found.append(("said", line))
         return found
 
     def _died(self) -> list[tuple]:
         code = self.process.wait()
-        if self.slice is None:
+        index, self.slice = self.slice, None
+        if index is None:
             return []
+        if not self.started and self.begun:
+            # Handed over as it died (killed from outside): another child takes it. A child
+            # that never began a slice is broken, not killed: its slice fails below.
+            return [("unstarted", index)]
+        self.slice = index
         result = self._result(code if code != 0 else 1)  # killed mid-slice
         self.slice = None
         return [("done", result)]
