@@ -91,8 +91,9 @@ def _prepare_run(
     routing.check_local(info.saved_by, pipeline.local_blender(), allow["allow_older_blender"])
     per_job = None if frames_per_job is None else chunking.parse_frames_per_job(frames_per_job)
     frame_count = plan.count_frames(info, overrides.scene, None, frame_range)
+    threads = overrides.threads  # the user's, or None
     choice = localplan.choose(
-        _cores(), frame_count, workers=workers, threads=overrides.threads, frames_per_job=per_job
+        _cores(), frame_count, workers=workers, threads=threads, frames_per_job=per_job
     )
     # Children share the cores: without a count each would start one thread per core.
     overrides = dataclasses.replace(overrides, threads=choice.threads)
@@ -122,9 +123,11 @@ def _prepare_run(
             child_threads=render.overrides.threads, say=typer.echo,
         )  # fmt: skip
         choice = localplan.choose(
-            _cores(), frame_count, workers=workers, threads=choice.threads,
+            _cores(), frame_count, workers=workers, threads=threads,
             frames_per_job=render.frames_per_job,
         )  # fmt: skip
+        with_threads = dataclasses.replace(render.overrides, threads=choice.threads)
+        render = dataclasses.replace(render, overrides=with_threads)
     stale.announce(render, fresh=fresh, say=typer.echo)
     return render, choice
 
