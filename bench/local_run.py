@@ -12,8 +12,9 @@ Efficiency = bare wall / run wall (goal >= 0.9). `/proc/loadavg` is printed befo
 each variant: the machine is shared and wall times swing with other work. The per-frame render
 times (run: its manifests; bare: timed around each render) show the render itself apart from the
 load: their ratio near 1 says the children render as fast as bare Blender did in that round, and
-`run`'s overhead is its wall time minus its frames' time. CPU seconds (this process's children)
-are printed too.
+`run`'s overhead is its wall time minus its frames' time; "efficiency at equal frame speed" is
+(run's frames / run's wall) / (bare's frames / bare's wall), the efficiency had both rendered
+their frames equally fast. CPU seconds (this process's children) are printed too.
 """
 
 from __future__ import annotations
@@ -128,15 +129,25 @@ def main() -> None:
                 f"{statistics.median(v['frames']):.3f} s/frame  load {v['load']}"
             )
         overhead = run["wall"] - sum(run["frames"])
+        # At equal frame speed, efficiency is the ratio of the shares of wall time spent
+        # rendering: it takes out a load that slowed one variant's frames more than the other's.
+        row["equal_frames"] = (sum(run["frames"]) / run["wall"]) / (
+            sum(bare["frames"]) / bare["wall"]
+        )
         print(
             f"  efficiency (bare wall / run wall) {row['efficiency']:.3f}; run frames / bare "
             f"frames {row['frame_ratio']:.3f}; run's wall beyond its frames {overhead:.1f} s "
-            f"(bare: {bare['wall'] - sum(bare['frames']):.1f} s)"
+            f"(bare: {bare['wall'] - sum(bare['frames']):.1f} s); efficiency at equal frame "
+            f"speed {row['equal_frames']:.3f}"
         )
+    medians = {
+        k: statistics.median(r[k] for r in rows)
+        for k in ("efficiency", "frame_ratio", "equal_frames")
+    }
     print(
-        f"median efficiency {statistics.median(r['efficiency'] for r in rows):.3f}; median "
-        f"frame-time ratio {statistics.median(r['frame_ratio'] for r in rows):.3f}; "
-        f"load now {loadavg()}"
+        f"median efficiency {medians['efficiency']:.3f}; median frame-time ratio "
+        f"{medians['frame_ratio']:.3f}; median efficiency at equal frame speed "
+        f"{medians['equal_frames']:.3f}; load now {loadavg()}"
     )
 
 
