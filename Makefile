@@ -77,8 +77,8 @@ $(STAMP): pyproject.toml $(REMAKE_VENV)
 remake-venv:
 
 demo: $(STAMP)
-	@echo "== rendering examples/demo.blend (48 frames) in 4 slices, 2 at a time"
-	$(BIN)/blendbatch run -i examples/demo.blend -o $(DEMO_OUT) -n demo -f 12 --workers 2
+	@echo "== rendering examples/demo.blend (48 frames) in 4 slices; run picks children and threads"
+	$(BIN)/blendbatch run -i examples/demo.blend -o $(DEMO_OUT) -n demo -f 12
 	@echo "== the demo video is $(DEMO_OUT)/demo/output.mp4"
 
 # The report page's test opens it in headless Chromium (Debian's `chromium`): installed here

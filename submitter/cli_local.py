@@ -15,7 +15,7 @@ import typer
 
 from entrypoint.errors import BadInput, Interrupted
 from entrypoint.overrides import Overrides
-from submitter import blendfile, chunking, options, plan, routing, stale
+from submitter import blendfile, chunking, localplan, options, plan, routing, stale
 
 Opt = typer.Option
 
@@ -26,11 +26,15 @@ def run(
         Path, Opt("-o", "--output", help="a local folder; results go to <output>/<name>")
     ],
     frames_per_job: Annotated[
-        str, Opt("-f", "--frames-per-job", help=options.FRAMES_PER_JOB_HELP)
-    ] = "10",
+        str | None,
+        Opt("-f", "--frames-per-job", help=options.FRAMES_PER_JOB_HELP + " (default: picked)"),
+    ] = None,
     target_minutes: options.TargetMinutes = chunking.DEFAULT_TARGET_MINUTES,
     name: Annotated[str, Opt("-n", "--name", help="run name, also the output folder")] = "render",
-    workers: Annotated[int, Opt("-w", "--workers", help="children at a time (default: cores)")] = 0,
+    workers: Annotated[
+        int | None,
+        Opt("-w", "--workers", help="children at a time, 0: one per core (default: picked)"),
+    ] = None,
     frames: options.Frames = None,
     overrides: Overrides = options.FROM_TABLE,
     allow: dict[str, bool] = options.ALLOW_FROM_TABLE,
@@ -46,7 +50,7 @@ def run(
 
     check_request(output_dir, name, workers)
     with _ctrl_c_before_rendering():
-        render = _prepare_run(
+        render, choice = _prepare_run(
             input_path, output_dir, frames_per_job, target_minutes, name, workers, frames,
             overrides, allow, (codec, crf, video_name, allow_gaps), no_video, fresh,
         )  # fmt: skip
@@ -54,7 +58,7 @@ def run(
 
     with Screen() as screen:
         try:
-            final = run_local(render, workers or os.cpu_count() or 1, screen.say, screen.update)
+            final = run_local(render, choice, screen.say, screen.update)
         except Interrupted as stopped:
             screen.close()
             typer.echo(str(stopped), err=True)
@@ -75,8 +79,9 @@ def _ctrl_c_before_rendering():
 def _prepare_run(
     input_path, output_dir, frames_per_job, target_minutes, name, workers, frames, overrides,
     allow, stitch_options, no_video, fresh,
-) -> plan.RenderPlan:  # fmt: skip
-    """`run` up to its children: the plan, pinned to the project's content, stale frames said."""
+) -> tuple[plan.RenderPlan, localplan.LocalChoice]:  # fmt: skip
+    """`run` up to its children: the plan, pinned to the project's content, stale frames said,
+    and how this machine renders it (submitter/localplan.py)."""
     from submitter import pipeline
 
     codec, crf, video_name, allow_gaps = stitch_options
@@ -84,17 +89,20 @@ def _prepare_run(
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = blendfile.read_blend_file(input_path)
     routing.check_local(info.saved_by, pipeline.local_blender(), allow["allow_older_blender"])
-    workers = workers or os.cpu_count() or 1
-    if overrides.threads is None:
-        # Children share the cores: without a count each would start one thread per core.
-        overrides = dataclasses.replace(overrides, threads=max(1, (os.cpu_count() or 1) // workers))
-    per_job = chunking.parse_frames_per_job(frames_per_job)
+    per_job = None if frames_per_job is None else chunking.parse_frames_per_job(frames_per_job)
+    frame_count = plan.count_frames(info, overrides.scene, None, frame_range)
+    threads = overrides.threads  # the user's, or None
+    choice = localplan.choose(
+        _cores(), frame_count, workers=workers, threads=threads, frames_per_job=per_job
+    )
+    # Children share the cores: without a count each would start one thread per core.
+    overrides = dataclasses.replace(overrides, threads=choice.threads)
     render = plan.RenderPlan(
         name=name,
         input_uri=str(input_path.resolve()),
         output_uri=str(output_dir.resolve()),
-        frames_per_job=per_job or 1,
-        frame_count=plan.count_frames(info, overrides.scene, None, frame_range),
+        frames_per_job=choice.frames_per_job,
+        frame_count=frame_count,
         frame_range=frame_range,
         overrides=overrides,
         **allow,
@@ -107,15 +115,29 @@ def _prepare_run(
     # come from, and a missing outside file stops here, before any process starts.
     project = pipeline.local_project(input_path, render, typer.echo)
     render = dataclasses.replace(render, content_id=project.content_id)
-    if per_job is None:
+    if frames_per_job is not None and per_job is None:  # -f auto
         from submitter import estimate_cli
 
         render = estimate_cli.auto_frames_per_job(
             render, input_path, target_minutes=target_minutes, dry_run=False,
             child_threads=render.overrides.threads, say=typer.echo,
         )  # fmt: skip
+        choice = localplan.choose(
+            _cores(), frame_count, workers=workers, threads=threads,
+            frames_per_job=render.frames_per_job,
+        )  # fmt: skip
+        with_threads = dataclasses.replace(render.overrides, threads=choice.threads)
+        render = dataclasses.replace(render, overrides=with_threads)
     stale.announce(render, fresh=fresh, say=typer.echo)
-    return render
+    return render, choice
+
+
+def _cores() -> int:
+    """The cores this process may use (a container's or taskset's limit, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def deps(

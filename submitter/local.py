@@ -1,8 +1,10 @@
 """Run a render plan on this machine: the render children as processes, then stitch.
 
-Each child is exactly what AWS Batch would run: `python -m entrypoint render ...` with
-`AWS_BATCH_JOB_ARRAY_INDEX` set, so the local path exercises the container's contract. Each
-child's exact command opens its log and is said on the console, ready to run again by hand.
+Each slice runs exactly what AWS Batch would run, `python -m entrypoint render ...` with
+`AWS_BATCH_JOB_ARRAY_INDEX` set, inside a render child that takes slices one after another
+(entrypoint/series.py), so the local path exercises the container's contract and pays Blender's
+start-up once per child. Each slice's exact command opens its log and is said on the console,
+ready to run again by hand.
 """
 
 from __future__ import annotations
@@ -10,33 +12,23 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shlex
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from entrypoint.errors import BadInput, BlendbatchError, Interrupted, TransientFailure
 from entrypoint.layout import FRAMES_DIR, LOGS_DIR, MANIFESTS_DIR, REPORT_NAME
 from submitter import plan, progress
+from submitter.localplan import LocalChoice
+from submitter.localprocs import ChildResult, RenderChild, StitchChild, slice_label
 
 
-@dataclass(frozen=True)
-class ChildResult:
-    label: str
-    exit_code: int
-    seconds: float
-    log: Path
-
-
-def check_request(output: Path, name: str, workers: int) -> None:
+def check_request(output: Path, name: str, workers: int | None) -> None:
     """Refuse, before anything is created, what `run_local` could not do: an output that is
     not (and cannot become) a folder, or a worker count below 0 (0 means one per core)."""
-    if workers < 0:
+    if workers is not None and workers < 0:
         raise BadInput(
             f"--workers {workers}: give how many children run at a time (1 or more), "
             "or 0 for one per core"
@@ -58,19 +50,18 @@ def check_request(output: Path, name: str, workers: int) -> None:
 
 def run_local(
     render: plan.RenderPlan,
-    workers: int,
+    choice: LocalChoice,
     say: Callable[[str], None],
     show: Callable[[progress.Report], None] | None = None,
 ) -> progress.Report:
-    """Render every slice with `workers` processes at a time, then stitch; returns the final
-    report. Ctrl-C stops the children (see `_CtrlC`) and raises Interrupted."""
+    """Render every slice with `choice.workers` children at a time, then stitch; returns the
+    final report. Ctrl-C stops the children (see `_CtrlC`) and raises Interrupted."""
     root = Path(render.output_root)
     (root / LOGS_DIR).mkdir(parents=True, exist_ok=True)
-    count = render.array_size
-    say(f"rendering {render.frame_count} frames in {count} slices, {workers} at a time -> {root}")
+    say(f"rendering {render.frame_count} frames on {choice.line()} -> {root}")
     with _CtrlC(say) as stop:
         board = _Board(render, root, show)
-        failures = _render_slices(render, root, workers, say, stop, board)
+        failures = _render_slices(render, root, choice, say, stop, board)
         if stop.presses:
             raise _stopped(root, render)
         if failures:
@@ -79,7 +70,7 @@ def run_local(
             say(f"rendered in {board.seconds():.1f} s; no stitch (--no-video: frames only)")
             return board.final()
         say(f"rendered in {board.seconds():.1f} s; stitching")
-        stitch = _Child(plan.stitch_command(render), root, "stitch", None, say)
+        stitch = StitchChild(plan.stitch_command(render), root, say)
         while stitch.process.poll() is None:
             stop.forward([stitch])
             stop.wait(0.25)
@@ -91,42 +82,68 @@ def run_local(
         return board.final()
 
 
-def _render_slices(render, root, workers, say, stop, board) -> list[ChildResult]:
-    waiting = list(range(render.array_size))
-    running: list[_Child] = []
+def _render_slices(render, root, choice, say, stop, board) -> list[ChildResult]:
+    waiting = list(choice.order)
+    children: list[RenderChild] = []
     failures: list[ChildResult] = []
     try:
-        _loop(render, root, workers, say, stop, board, waiting, running, failures)
+        _loop(render, root, choice.workers, say, stop, board, waiting, children, failures)
     except BaseException:
         # Whatever stops this process stops the children, which are outside its process group.
-        for child in running:
+        for child in children:
             with contextlib.suppress(ProcessLookupError):
                 child.process.send_signal(signal.SIGTERM)
-        for child in running:
-            child.finish()
+        for child in children:
+            child.wait()
         raise
     return failures
 
 
-def _loop(render, root, workers, say, stop, board, waiting, running, failures) -> None:
-    while waiting or running:
-        while waiting and len(running) < workers and not stop.presses:
-            i = waiting.pop(0)
-            running.append(_Child(plan.render_command(render), root, f"render-{i:05d}", i, say))
-        for child in [c for c in running if c.process.poll() is not None]:
-            running.remove(child)
-            result = child.finish()
-            if result.exit_code != 0:
-                failures.append(result)
-            for line in _missing_data_lines(result.log):
-                say(f"  {result.label}: {line}")
-            say(f"  {result.label} exited {result.exit_code} after {result.seconds:.1f} s")
+def _loop(render, root, workers, say, stop, board, waiting, children, failures) -> None:
+    """Children take the waiting slices one at a time, in order; a child that dies (killed
+    from outside) is replaced while slices wait."""
+    args = plan.render_command(render)
+    while waiting or children:
         if stop.presses:
             waiting.clear()  # never started: the next run renders them
-        stop.forward(running)
-        board.tick(len(waiting), len(running), failures)
-        if running:
+        while waiting and len(children) < workers:
+            children.append(RenderChild(args, root, stop.wake))
+        for child in children:
+            if child.idle():
+                if waiting:
+                    child.give(waiting.pop(0))
+                else:
+                    child.close()
+        for child in list(children):
+            for event in child.events():
+                if event[0] == "unstarted":
+                    if not stop.presses:
+                        waiting.insert(0, event[1])
+                    continue
+                _said(event, say, failures)
+            if child.ended:
+                children.remove(child)
+                child.wait()
+        stop.forward(children)
+        busy = sum(1 for c in children if c.slice is not None)
+        board.tick(len(waiting), busy, failures)
+        if children:
             stop.wait(0.25)
+
+
+def _said(event: tuple, say: Callable[[str], None], failures: list[ChildResult]) -> None:
+    kind = event[0]
+    if kind == "start":
+        say(f"  {slice_label(event[1])}: {event[2]}")
+    elif kind == "said":
+        say(f"  render child: {event[1]}")
+    else:
+        result = event[1]
+        if result.exit_code != 0:
+            failures.append(result)
+        for line in _missing_data_lines(result.log):
+            say(f"  {result.label}: {line}")
+        say(f"  {result.label} exited {result.exit_code} after {result.seconds:.1f} s")
 
 
 class _Board:
@@ -183,8 +200,9 @@ class _CtrlC:
     in flight (SIGTERM), the second to abandon that frame (a second SIGTERM, see
     entrypoint/render/stopping.py). Either way finished frames stay and the children exit.
 
-    The children run in their own process group (`_Child`), so the terminal's SIGINT reaches
-    only this process, which decides what they get.
+    The children run in their own process group (submitter/localprocs.py), so the terminal's
+    SIGINT reaches only this process, which decides what they get. A child between slices
+    exits at once on SIGTERM (entrypoint/series.py).
     """
 
     def __init__(self, say: Callable[[str], None]) -> None:
@@ -208,11 +226,14 @@ class _CtrlC:
         self.presses += 1
         self._woken.set()
 
+    def wake(self) -> None:
+        self._woken.set()
+
     def wait(self, seconds: float) -> None:
         self._woken.wait(seconds)
         self._woken.clear()
 
-    def forward(self, running: list[_Child]) -> None:
+    def forward(self, running: list) -> None:
         while self._forwarded < self.presses:
             self._forwarded += 1
             if self._forwarded == 1:
@@ -224,44 +245,6 @@ class _CtrlC:
             for child in running:
                 with contextlib.suppress(ProcessLookupError):
                     child.process.send_signal(signal.SIGTERM)
-
-
-class _Child:
-    """One `python -m entrypoint ...` process, its output in its log."""
-
-    def __init__(
-        self,
-        command: list[str],
-        root: Path,
-        label: str,
-        index: int | None,
-        say: Callable[[str], None],
-    ) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_BATCH_JOB_")}
-        argv = [sys.executable, "-m", "entrypoint", *command]
-        shown = shlex.join(argv)
-        if index is not None:
-            env["AWS_BATCH_JOB_ARRAY_INDEX"] = str(index)
-            shown = f"AWS_BATCH_JOB_ARRAY_INDEX={index} {shown}"
-        self.label, self.log = label, root / LOGS_DIR / f"{label}.log"
-        say(f"  {label}: {shown}")
-        self.began = time.monotonic()
-        self._sink = self.log.open("w")
-        self._sink.write(f"$ {shown}\n")
-        self._sink.flush()
-        self.process = subprocess.Popen(
-            argv,
-            env=env,
-            stdout=self._sink,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            process_group=0,  # Ctrl-C in the terminal goes to `run` alone (see _CtrlC)
-        )
-
-    def finish(self) -> ChildResult:
-        code = self.process.wait()
-        self._sink.close()
-        return ChildResult(self.label, code, time.monotonic() - self.began, self.log)
 
 
 def _stopped(root: Path, render: plan.RenderPlan) -> Interrupted:
@@ -294,7 +277,7 @@ _MISSING_WORDS = ("missing", "does not exist", "not found")
 
 def _missing_data_lines(log: Path) -> list[str]:
     shown, following = [], False
-    for line in log.read_text(errors="replace").splitlines():
+    for line in _read(log).splitlines():
         if following and line.strip() and not line[:1].isdigit():
             shown.append(line)  # the list under our ERROR line
             continue
@@ -306,8 +289,16 @@ def _missing_data_lines(log: Path) -> list[str]:
     return shown
 
 
+def _read(log: Path) -> str:
+    """A slice's log; a child stopped before it began the slice wrote none."""
+    try:
+        return log.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
 def _last_error_line(log: Path) -> str:
-    output = log.read_text(errors="replace").splitlines()[1:]  # after the command line
+    output = _read(log).splitlines()[1:]  # after the command line
     lines = [ln for ln in output if ln.strip()]
     errors = [ln for ln in lines if " ERROR " in ln]
     text = (errors or lines or ["(no output)"])[-1]

@@ -34,13 +34,14 @@ def children_of(pid: int) -> list[int]:
 
 
 def array_index_of(pid: int) -> int | None:
+    """The slice a render child is on: the log its output goes to (logs/render-NNNNN.log);
+    a child takes slices one after another, so its environment does not say."""
     try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        name = Path(os.readlink(f"/proc/{pid}/fd/1")).name
     except OSError:
         return None
-    for item in environ:
-        if item.startswith(b"AWS_BATCH_JOB_ARRAY_INDEX="):
-            return int(item.split(b"=", 1)[1])
+    if name.startswith("render-") and name.endswith(".log"):
+        return int(name.removeprefix("render-").removesuffix(".log"))
     return None
 
 
