@@ -104,6 +104,6 @@ def test_each_childs_exact_command_and_index_are_logged(make_blend, tmp_path):
         assert words[0] == f"AWS_BATCH_JOB_ARRAY_INDEX={index}"
         assert words[2:] == ["-m", "entrypoint", "render", "-i", str(blend.resolve()),
                              "-o", str(root), "-f", "1", "-t", "2", "--content-id", words[14],
-                             "--samples", "1", "--threads", words[-3],
-                             "--device", "cpu"]  # fmt: skip
+                             "--samples", "1", "--threads", words[-5],
+                             "--device", "cpu", "--codec", "h264"]  # fmt: skip
         assert words[14].startswith("sha256:")
