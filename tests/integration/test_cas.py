@@ -321,4 +321,4 @@ def test_an_s3_input_without_upload_is_pinned_by_its_etag(make_blend, bucket, ba
     command = render_command(json.loads(result.stdout)[0]["jobId"])
     assert command[command.index("--input-etag") + 1] == etag
     assert command[command.index("--content-id") + 1] == f"etag:{etag}"
-    assert command[-2:] == ["--samples", "2"]
+    assert command[-4:] == ["--samples", "2", "--codec", "h264"]

@@ -44,7 +44,7 @@ def test_dry_run_prints_both_requests_and_contacts_nothing():
     assert printed["render"]["arrayProperties"] == {"size": 5}
     command = printed["render"]["containerOverrides"]["command"]
     assert command[command.index("-t") :][:6] == ["-t", "48", "--start", "1", "--end", "95"]
-    assert command[-2:] == ["--samples", "8"]
+    assert command[-4:] == ["--samples", "8", "--codec", "h264"]
     # the input's ETag pins it at the real submit; a dry run cannot know it
     assert command[command.index("--input-etag") + 1] == "<resolved at submit>"
     assert printed["stitch"]["dependsOn"] == [{"jobId": "<render job id>"}]
