@@ -102,30 +102,30 @@ class Encoder:
 
 def probe(video: Path) -> DecodedVideo:
     """Decode every frame (ffprobe may be absent): their times, the time base and the size."""
-    result = _run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(video)]
-        + ["-map", "0:v:0", "-f", "framecrc", "-"],
-    )
-    time_base, width, height, pts, durations = Fraction(1), 0, 0, [], []
-    for line in result.splitlines():
-        if line.startswith("#tb 0:"):
-            time_base = Fraction(line.split(":", 1)[1].strip())
-        elif line.startswith("#dimensions 0:"):
-            width, height = (int(v) for v in line.split(":", 1)[1].strip().split("x"))
-        elif line and not line.startswith("#"):
-            fields = [f.strip() for f in line.split(",")]
-            pts.append(int(fields[2]))
-            durations.append(int(fields[3]))
-    return DecodedVideo(tuple(pts), tuple(durations), time_base, width, height)
+    time_base, width, height, rows = _framecrc(video, ["-f", "framecrc", "-"], quiet=False)
+    pts = tuple(r[0] for r in rows)
+    return DecodedVideo(pts, tuple(r[1] for r in rows), time_base, width, height)
 
 
 def packets(video: Path) -> tuple[DecodedVideo, bool]:
     """The video's packets read by stream copy, nothing decoded: their times in presentation
     order, and whether the first one (in decoding order) is a keyframe."""
+    time_base, width, height, rows = _framecrc(video, ["-c", "copy", "-f", "framecrc", "-"])
+    first_key = bool(rows) and rows[0][2]
+    rows.sort()
+    pts = tuple(r[0] for r in rows)
+    return DecodedVideo(pts, tuple(r[1] for r in rows), time_base, width, height), first_key
+
+
+def _framecrc(
+    video: Path, output: list[str], quiet: bool = True
+) -> tuple[Fraction, int, int, list[tuple[int, int, bool]]]:
+    """ffmpeg's framecrc of the first video stream: time base, size, and per frame or packet
+    (pts, duration, keyframe), in the order ffmpeg wrote them."""
     result = _run(
         [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(video)]
-        + ["-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"],
-        quiet=True,
+        + ["-map", "0:v:0", *output],
+        quiet=quiet,
     )
     time_base, width, height, rows = Fraction(1), 0, 0, []
     for line in result.splitlines():
@@ -137,10 +137,7 @@ def packets(video: Path) -> tuple[DecodedVideo, bool]:
             fields = [f.strip() for f in line.split(",")]
             # framecrc prints `F=0x..` only for flags other than "keyframe".
             rows.append((int(fields[2]), int(fields[3]), len(fields) < 7))
-    first_key = bool(rows) and rows[0][2]
-    rows.sort()
-    pts = tuple(r[0] for r in rows)
-    return DecodedVideo(pts, tuple(r[1] for r in rows), time_base, width, height), first_key
+    return time_base, width, height, rows
 
 
 def join(command: list[str]) -> None:
