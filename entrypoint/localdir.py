@@ -104,7 +104,8 @@ class LocalDir:
                     "output; delete the link (or pick another output folder)"
                 )
 
-    def get_file(self, rel: str, local: Path) -> None:
+    def get_file(self, rel: str, local: Path, size: int | None = None) -> None:
+        """`size` is for the S3 interface's sake: a copy needs no size."""
         source = self.root / check_relative(rel)
         with _local_errors(source):
             shutil.copyfile(source, local)

@@ -6,6 +6,7 @@ list and exact frame rate from these records, never from guesses.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,7 +30,7 @@ class SceneRecord:
     fps_base: float
     extension: str
 
-    @property
+    @functools.cached_property
     def rate(self) -> Fraction:
         """Exact frame rate: 24 fps with base 1.001 is 24000/1001, not 23.976."""
         return frame_rate(self.fps, self.fps_base)
@@ -197,8 +198,8 @@ def frames_by_fingerprint(latest: dict[int, dict]) -> dict[str | None, list[int]
 
 def check_one_render(manifests: list[dict], frames: tuple[int, ...]) -> None:
     """Refuse frames whose latest records carry different fingerprints: one video, one render."""
-    latest = latest_records(manifests)
-    groups = frames_by_fingerprint({f: r for f, r in latest.items() if f in set(frames)})
+    latest, wanted = latest_records(manifests), set(frames)
+    groups = frames_by_fingerprint({f: r for f, r in latest.items() if f in wanted})
     if len(groups) < 2:
         return
     parts = "; ".join(

@@ -23,7 +23,7 @@ from entrypoint.layout import check_input_name, normal_location
 from entrypoint.localdir import LocalDir, check_relative
 
 S3_SCHEME = "s3://"
-# Up to s3transfer's own multipart threshold a file comes in one GET anyway.
+# Up to s3transfer's own multipart threshold a file comes in one GET (goes in one PUT) anyway.
 ONE_GET_BYTES = 8 << 20
 
 
@@ -75,8 +75,14 @@ class S3Prefix:
         return set()
 
     def put_file(self, local: Path, rel: str, tags: dict[str, str] | None = None) -> None:
-        extra = {"Tagging": urllib.parse.urlencode(tags)} if tags else None
+        extra = {"Tagging": urllib.parse.urlencode(tags)} if tags else {}
         with _s3_errors(self.child_uri(rel)):
+            if local.stat().st_size <= ONE_GET_BYTES:
+                # upload_file starts a thread pool: for what one PUT carries, more than the PUT.
+                s3_client().put_object(
+                    Bucket=self.bucket, Key=self.key(rel), Body=local.read_bytes(), **extra
+                )
+                return
             s3_client().upload_file(str(local), self.bucket, self.key(rel), ExtraArgs=extra)
 
     def put_bytes(self, data: bytes, rel: str) -> None:

@@ -53,10 +53,26 @@ def join_segments(
     parts = out.parent / SEGMENTS_DIR
     parts.mkdir()
     locals_ = [parts / key.rpartition("/")[2] for key in plan.keys]
+    with ThreadPoolExecutor(1) as side:
+        # The previews' few frames come while the segments are fetched and joined.
+        shown = side.submit(_preview_frames, source, record, folder)
+        joined = _join(source, plan.keys, locals_, present, codec, record, out, stop)
+        return shown.result() if joined else None
+
+
+def _join(
+    source: Location,
+    keys: tuple[str, ...],
+    locals_: list[Path],
+    present: dict[str, int],
+    codec: encode_plan.Codec,
+    record: SceneRecord,
+    out: Path,
+    stop: threading.Event,
+) -> bool:
+    """Fetch the segments, join them into `out` and check it; False if it is wrong."""
     with ThreadPoolExecutor(FETCH_THREADS) as pool:
-        list(
-            pool.map(lambda kl: _fetch(source, *kl, present), zip(plan.keys, locals_, strict=True))
-        )
+        list(pool.map(lambda kl: _fetch(source, *kl, present), zip(keys, locals_, strict=True)))
     if stop.is_set():
         raise Terminated("SIGTERM: stitch stopped before delivering anything; retry the job")
     listing = out.parent / "segments.txt"
@@ -68,19 +84,20 @@ def join_segments(
         problem = str(error)
     if problem:
         log.warning("full encode of every frame: the joined segments are wrong (%s)", problem)
-        return None
+        return False
     log.info(
         "joined %d segments by stream copy (no frame encoded): %d frames at %s fps",
-        len(plan.keys),
+        len(keys),
         len(record.frames),
         record.rate,
     )
-    return _preview_frames(source, record, folder)
+    return True
 
 
 def _fetch(source: Location, key: str, local: Path, present: dict[str, int]) -> None:
-    source.get_file(key, local)
-    size, expected = local.stat().st_size, present[key.rpartition("/")[2]]
+    expected = present[key.rpartition("/")[2]]
+    source.get_file(key, local, size=expected)  # with its size known, a segment is one GET
+    size = local.stat().st_size
     if size != expected:
         raise TransientFailure(
             f"read {size} of {expected} bytes of {source.child_uri(key)}: retry the job"

@@ -91,8 +91,8 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
             poster, sheet = _make_previews(fed, record, work, name)
         _check_stop(stop)
         # The video goes last: whoever sees it can rely on the previews being there too.
-        dest.put_file(poster, poster.name)
-        dest.put_file(sheet, sheet.name)
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda p: dest.put_file(p, p.name), (poster, sheet)))
         dest.put_file(out, name)
     log.info(
         "video: %s (%d frames, %s fps, %dx%d, %s); previews: %s, %s",
@@ -156,13 +156,18 @@ def _read_manifests(source: Location) -> list[dict]:
             "into this output first, or check -i"
         )
     linked = source.links(MANIFESTS_DIR)
-    manifests = []
     for name in names:
-        rel, index = f"{MANIFESTS_DIR}/{name}", manifest_index(name)
         if name in linked:
-            raise unreadable(source.child_uri(rel), index, "a symbolic link")
-        manifests.append(read_manifest(source.get_bytes(rel), source.child_uri(rel), index))
-    return manifests
+            rel = f"{MANIFESTS_DIR}/{name}"
+            raise unreadable(source.child_uri(rel), manifest_index(name), "a symbolic link")
+
+    def read(name: str) -> dict:
+        rel = f"{MANIFESTS_DIR}/{name}"
+        return read_manifest(source.get_bytes(rel), source.child_uri(rel), manifest_index(name))
+
+    # One manifest per child: hundreds of small GETs, each mostly waiting on the network.
+    with ThreadPoolExecutor(FETCH_THREADS) as pool:
+        return list(pool.map(read, names))
 
 
 def _pictures(manifests: list[dict], record: SceneRecord) -> tuple[str, SceneRecord]:
