@@ -43,10 +43,10 @@ def recent(location: str, limit: int) -> list[dict]:
 def output_of(job_id: str) -> tuple[str, dict | None, bool]:
     """(the pipeline's output, its stitch job or None, whether it makes a video) from either
     job id."""
-    from submitter import pipeline, progress
+    from submitter import pipeline
 
     render, stitch, video = pipeline.find_recorded(job_id)
-    root = progress.command_option(render, "-o")
+    root = records.command_option(render, "-o")
     if not root:
         raise BadInput(
             f"job {job_id} names no output (-o): pass the output instead, s3://BUCKET/PREFIX/NAME"
@@ -57,13 +57,13 @@ def output_of(job_id: str) -> tuple[str, dict | None, bool]:
 def makes_video(root: str) -> bool:
     """Whether the newest job record of an output asks for a video (`--no-video` does not);
     an output without records is taken to make one."""
-    from submitter import aws, progress
+    from submitter import aws
 
     _, entries = aws.list_folder(f"{root}/{JOBS_DIR}")
     named = sorted((e["LastModified"], e["Name"]) for e in entries if e["Name"].endswith(".json"))
     if not named:
         return True
-    return progress.wants_video(aws.get_json(f"{root}/{JOBS_DIR}/{named[-1][1]}"))
+    return records.wants_video(aws.get_json(f"{root}/{JOBS_DIR}/{named[-1][1]}"))
 
 
 def fetch(root: str, into: Path, *, with_frames: bool, say: Callable[[str], None]) -> list[str]:

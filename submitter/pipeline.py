@@ -10,7 +10,7 @@ from pathlib import Path
 
 from entrypoint.errors import BadInput, BlendbatchError
 from entrypoint.layout import MANIFESTS_DIR
-from submitter import blendfile, plan, progress
+from submitter import blendfile, plan, progress, records
 
 
 def blend_info(input_uri: str, upload: str | None, *, dry_run: bool) -> blendfile.BlendInfo | None:
@@ -46,8 +46,8 @@ def submit(
     render_id, stitch_id = jobs[0]["jobId"], jobs[1]["jobId"] if len(jobs) > 1 else None
     try:
         aws.put_json(
-            progress.record_uri(render.output_root, render_id),
-            progress.record(
+            records.record_uri(render.output_root, render_id),
+            records.record(
                 render_id,
                 stitch_id,
                 render.output_root,
@@ -133,18 +133,18 @@ def find_recorded(job_id: str) -> tuple[dict, dict | None, bool]:
     job = batch.describe([job_id]).get(job_id)
     if job is None:
         raise BadInput(f"no job {job_id} in AWS Batch: pass the id `blendbatch submit` printed")
-    render_id = progress.render_id_of(job)
+    render_id = records.render_id_of(job)
     if render_id != job_id:
         render = batch.describe([render_id]).get(render_id)
         if render is None:
             raise BadInput(f"job {job_id} depends on {render_id}, which Batch no longer knows")
         return render, job, True
-    root = progress.command_option(job, "-o")
-    saved = aws.get_json(progress.record_uri(root, job_id)) if root else None
+    root = records.command_option(job, "-o")
+    saved = aws.get_json(records.record_uri(root, job_id)) if root else None
     stitch = None
     if saved and saved.get("stitchJobId"):
         stitch = batch.describe([saved["stitchJobId"]]).get(saved["stitchJobId"])
-    return job, stitch, progress.wants_video(saved)
+    return job, stitch, records.wants_video(saved)
 
 
 def report(job_id: str) -> progress.Report:
@@ -166,13 +166,13 @@ class Watcher:
         from submitter import aws, batch
 
         render, stitch, video = find_recorded(self.job_id)
-        if not progress.image_of(render) and render.get("jobDefinition"):
+        if not records.image_of(render) and render.get("jobDefinition"):
             # DescribeJobs names the image a job ran; an emulator may not, its definition does.
             if self.image is None:
                 self.image = _definition_image(render["jobDefinition"])
             if self.image:
                 render.setdefault("container", {})["image"] = self.image
-        frames = progress.frames_uri(render)
+        frames = records.frames_uri(render)
         in_s3 = bool(frames and frames.startswith("s3://"))
         present = aws.count_objects(frames) if in_s3 else None
         if self.frames_at_start is None:
@@ -180,7 +180,7 @@ class Watcher:
         failed = []
         if render.get("arrayProperties", {}).get("statusSummary", {}).get("FAILED"):
             failed = batch.failed_children(render["jobId"])
-        manifests = self._manifests(progress.command_option(render, "-o")) if in_s3 else []
+        manifests = self._manifests(records.command_option(render, "-o")) if in_s3 else []
         return progress.batch_report(
             render,
             stitch,

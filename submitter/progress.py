@@ -1,11 +1,8 @@
 """What `run`, `status` and `watch` show: jobs and slice manifests -> one report model.
 
 Pure: imports no bpy, boto3 or subprocess. The model is plain data; `as_json` is its stable
-JSON (docs/design.md "Progress"); `progresstext` writes it for people. How a pipeline is found
-from one job id:
-- the stitch job names the render job in its `dependsOn`;
-- `submit` writes a record `<output>/<name>/jobs/<render job id>.json` holding both ids (the
-  render job's command holds `-o <output>/<name>`), so the render id alone finds the stitch.
+JSON (docs/design.md "Progress"); `progresstext` writes it for people. `records` reads the job
+records and the jobs' commands that lead from one job id to the whole pipeline.
 """
 
 from __future__ import annotations
@@ -14,8 +11,9 @@ import statistics
 from dataclasses import dataclass
 
 from entrypoint.encode_plan import output_name, pick_codec
-from entrypoint.layout import FRAMES_DIR, job_record_key, preview_names
+from entrypoint.layout import preview_names
 from submitter.outsidetext import outside_lines
+from submitter.records import command_option, image_of
 
 DONE = "SUCCEEDED"
 FAILED = "FAILED"
@@ -228,62 +226,6 @@ def as_json(report: Report) -> dict:
         "outside": list(report.outside),
         "frames_only": report.frames_only,
     }
-
-
-def record(
-    render_job_id: str,
-    stitch_job_id: str | None,
-    output_root: str,
-    request: dict,
-    *,
-    video: bool = True,
-) -> dict:
-    """The job record `submit` writes; `video` False (and no stitch) for `--no-video`."""
-    return {
-        "renderJobId": render_job_id,
-        "stitchJobId": stitch_job_id,
-        "output": output_root,
-        "renderRequest": request,
-        "video": video,
-    }
-
-
-def wants_video(saved: dict | None) -> bool:
-    """Whether a job record's pipeline makes a video (records before `video` existed did)."""
-    return not isinstance(saved, dict) or saved.get("video") is not False
-
-
-def record_uri(output_root: str, render_job_id: str) -> str:
-    return f"{output_root.rstrip('/')}/{job_record_key(render_job_id)}"
-
-
-def command_option(job: dict, flag: str) -> str | None:
-    """The value after `flag` in a job's container command (`-o`, `-t`)."""
-    command = job.get("container", {}).get("command", [])
-    for i, word in enumerate(command[:-1]):
-        if word == flag:
-            return command[i + 1]
-    return None
-
-
-def render_id_of(job: dict) -> str:
-    """The render job of a pipeline, given either of its jobs: a stitch (its command word)
-    names the render in its `dependsOn`."""
-    command = job.get("container", {}).get("command") or [""]
-    depends = job.get("dependsOn") or []
-    if command[0] == "stitch" and depends:
-        return depends[0]["jobId"]
-    return job["jobId"]
-
-
-def image_of(job: dict) -> str | None:
-    """The image a job runs (`repository@sha256:...` when its definition names a digest)."""
-    return job.get("container", {}).get("image")
-
-
-def frames_uri(render_job: dict) -> str | None:
-    root = command_option(render_job, "-o")
-    return f"{root.rstrip('/')}/{FRAMES_DIR}/" if root else None
 
 
 def _children(render: dict, manifests: list[dict] | None) -> Children:

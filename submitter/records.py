@@ -1,7 +1,12 @@
-"""Past pipelines of an output location (`ls`), what `get` downloads, what `cancel` may stop.
+"""Job records: what `submit` writes, how a pipeline is found again from one job id, past
+pipelines of an output location (`ls`), what `get` downloads, what `cancel` may stop.
 
 Pure: imports no bpy, boto3 or subprocess. Everything here reads the `jobs/` records `submit`
 writes (`<output>/<name>/jobs/<render job id>.json`), described Batch jobs, and file names.
+How a pipeline is found from one job id:
+- the stitch job names the render job in its `dependsOn`;
+- the record holds both ids (the render job's command holds `-o <output>/<name>`), so the
+  render id alone finds the stitch.
 """
 
 from __future__ import annotations
@@ -10,7 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from entrypoint.encode_plan import CODECS
-from entrypoint.layout import POSTER_SUFFIX, REPORT_NAME, SHEET_SUFFIX
+from entrypoint.layout import (
+    FRAMES_DIR,
+    POSTER_SUFFIX,
+    REPORT_NAME,
+    SHEET_SUFFIX,
+    job_record_key,
+)
 
 # Batch states after which a job does nothing more: terminating it changes nothing.
 FINISHED = ("SUCCEEDED", "FAILED")
@@ -123,6 +134,62 @@ def results(names: list[str]) -> list[str]:
 
 def videos(names: list[str]) -> list[str]:
     return [name for name in names if name.lower().endswith(VIDEO_SUFFIXES)]
+
+
+def record(
+    render_job_id: str,
+    stitch_job_id: str | None,
+    output_root: str,
+    request: dict,
+    *,
+    video: bool = True,
+) -> dict:
+    """The job record `submit` writes; `video` False (and no stitch) for `--no-video`."""
+    return {
+        "renderJobId": render_job_id,
+        "stitchJobId": stitch_job_id,
+        "output": output_root,
+        "renderRequest": request,
+        "video": video,
+    }
+
+
+def wants_video(saved: dict | None) -> bool:
+    """Whether a job record's pipeline makes a video (records before `video` existed did)."""
+    return not isinstance(saved, dict) or saved.get("video") is not False
+
+
+def record_uri(output_root: str, render_job_id: str) -> str:
+    return f"{output_root.rstrip('/')}/{job_record_key(render_job_id)}"
+
+
+def command_option(job: dict, flag: str) -> str | None:
+    """The value after `flag` in a job's container command (`-o`, `-t`)."""
+    command = job.get("container", {}).get("command", [])
+    for i, word in enumerate(command[:-1]):
+        if word == flag:
+            return command[i + 1]
+    return None
+
+
+def render_id_of(job: dict) -> str:
+    """The render job of a pipeline, given either of its jobs: a stitch (its command word)
+    names the render in its `dependsOn`."""
+    command = job.get("container", {}).get("command") or [""]
+    depends = job.get("dependsOn") or []
+    if command[0] == "stitch" and depends:
+        return depends[0]["jobId"]
+    return job["jobId"]
+
+
+def image_of(job: dict) -> str | None:
+    """The image a job runs (`repository@sha256:...` when its definition names a digest)."""
+    return job.get("container", {}).get("image")
+
+
+def frames_uri(render_job: dict) -> str | None:
+    root = command_option(render_job, "-o")
+    return f"{root.rstrip('/')}/{FRAMES_DIR}/" if root else None
 
 
 def _int_after(command: list[str], flag: str) -> int | None:

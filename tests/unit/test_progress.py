@@ -1,6 +1,6 @@
 """What `run`, `status` and `watch` show: the report model, its JSON and its text."""
 
-from submitter import progress, progresstext
+from submitter import progress, progresstext, records
 from submitter.outsidetext import outside_lines
 
 COMMAND = ["render", "-i", "s3://b/s.blend", "-o", "s3://b/r/shot", "-f", "5", "-t", "48"]
@@ -161,10 +161,10 @@ def test_the_summary_of_a_local_run_says_frames_times_and_where_the_files_are():
 
 
 def test_either_job_id_leads_to_the_render_job_and_its_output():
-    assert progress.render_id_of(render()) == "r-1"
-    assert progress.render_id_of(stitch()) == "r-1"
-    assert progress.frames_uri(render()) == "s3://b/r/shot/frames/"
-    assert progress.record_uri("s3://b/r/shot/", "r-1") == "s3://b/r/shot/jobs/r-1.json"
+    assert records.render_id_of(render()) == "r-1"
+    assert records.render_id_of(stitch()) == "r-1"
+    assert records.frames_uri(render()) == "s3://b/r/shot/frames/"
+    assert records.record_uri("s3://b/r/shot/", "r-1") == "s3://b/r/shot/jobs/r-1.json"
 
 
 def test_the_command_word_tells_a_render_from_a_stitch():
@@ -173,8 +173,8 @@ def test_the_command_word_tells_a_render_from_a_stitch():
     untimed = {"command": ["render", "-i", "s3://b/s.blend", "-o", "s3://b/r/shot", "-f", "5"]}
     waiting_render = render(container=untimed, dependsOn=[{"jobId": "earlier"}])
     stitch_with_t = stitch(container={"command": ["stitch", "-i", "x", "-o", "x", "-t", "4"]})
-    assert progress.render_id_of(waiting_render) == "r-1"
-    assert progress.render_id_of(stitch_with_t) == "r-1"
+    assert records.render_id_of(waiting_render) == "r-1"
+    assert records.render_id_of(stitch_with_t) == "r-1"
 
 
 def slice_manifest(*runs: dict) -> dict:
