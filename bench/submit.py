@@ -39,7 +39,7 @@ bpy.ops.wm.save_as_mainfile(filepath=sys.argv[-1], compress=False)
 def bytes_to_learn_frames(blend: Path) -> tuple[int, int, str]:
     import boto3
 
-    from submitter import aws, pipeline, plan
+    from submitter import aws, frameselect, pipeline
 
     boto3.client("s3").create_bucket(Bucket="bench")
     boto3.client("s3").upload_file(str(blend), "bench", "big.blend")
@@ -50,7 +50,7 @@ def bytes_to_learn_frames(blend: Path) -> tuple[int, int, str]:
         lambda http_response, **_: received.append(int(http_response.headers["Content-Length"])),
     )
     info = pipeline.blend_info("s3://bench/big.blend", None, dry_run=False)
-    count = plan.count_frames(info, None, None, None)
+    count = frameselect.count_frames(info, None, None, None)
     return sum(received), count, f"{len(received)} GET"
 
 

@@ -24,6 +24,7 @@ from submitter import (
     cli_jobs,
     cli_local,
     cli_stack,
+    frameselect,
     jobdef,
     options,
     plan,
@@ -124,7 +125,7 @@ def submit(
         raise BadInput(f"--step {step}: give 1 or more")
     input_uri, output_uri = options.locations(input_uri, output_uri, upload, bucket)
     plan.check_locations(input_uri, output_uri, str(upload) if upload else None)
-    frame_range = plan.parse_frames(frames) if frames else None
+    frame_range = frameselect.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = pipeline.blend_info(input_uri, str(upload) if upload else None, dry_run=dry_run)
     route = routing.from_options(
@@ -135,7 +136,7 @@ def submit(
         allow_older=allow["allow_older_blender"],
     )
     per_job = chunking.parse_frames_per_job(frames_per_job)
-    count = plan.count_frames(info, overrides.scene, step, frame_range)
+    count = frameselect.count_frames(info, overrides.scene, step, frame_range)
     render = plan.RenderPlan(
         name=name,
         input_uri=input_uri,
@@ -155,8 +156,8 @@ def submit(
         stitch_queue=stitch_queue,
         attempts=attempts,
         timeout_seconds=timeout,
-        tags=plan.parse_pairs(tag or [], "--tag"),
-        environment=plan.parse_pairs(env or [], "--env"),
+        tags=options.parse_pairs(tag or [], "--tag"),
+        environment=options.parse_pairs(env or [], "--env"),
     )
     plan.validate(render, batch_options)
     if not dry_run:

@@ -15,7 +15,16 @@ import typer
 
 from entrypoint.errors import BadInput, Interrupted
 from entrypoint.overrides import Overrides
-from submitter import blendfile, chunking, localplan, options, plan, routing, stale
+from submitter import (
+    blendfile,
+    chunking,
+    frameselect,
+    localplan,
+    options,
+    plan,
+    routing,
+    stale,
+)
 
 Opt = typer.Option
 
@@ -85,12 +94,12 @@ def _prepare_run(
     from submitter import pipeline
 
     codec, crf, video_name, allow_gaps = stitch_options
-    frame_range = plan.parse_frames(frames) if frames else None
+    frame_range = frameselect.parse_frames(frames) if frames else None
     stitch_args, video = options.stitch_args(codec, crf, video_name, allow_gaps)
     info = blendfile.read_blend_file(input_path)
     routing.check_local(info.saved_by, pipeline.local_blender(), allow["allow_older_blender"])
     per_job = None if frames_per_job is None else chunking.parse_frames_per_job(frames_per_job)
-    frame_count = plan.count_frames(info, overrides.scene, None, frame_range)
+    frame_count = frameselect.count_frames(info, overrides.scene, None, frame_range)
     threads = overrides.threads  # the user's, or None
     choice = localplan.choose(
         _cores(), frame_count, workers=workers, threads=threads, frames_per_job=per_job

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from entrypoint import blenderversions
 from entrypoint.errors import BadInput, TransientFailure
-from submitter import plan
+from submitter import options
 from submitter.aws import aws_errors, client
 from submitter.stack import names
 
@@ -35,7 +35,7 @@ DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 def parse_parameters(pairs: list[str]) -> dict[str, str]:
     """`["Vcpus=8", "SubnetIds=subnet-1,subnet-2"]` -> {"Vcpus": "8", ...}."""
-    parameters = plan.parse_pairs(pairs, "-p", example="Vcpus=8")
+    parameters = options.parse_pairs(pairs, "-p", example="Vcpus=8")
     for key, value in parameters.items():
         if key.startswith(DIGEST_PREFIX):
             _check_digest(key, value)

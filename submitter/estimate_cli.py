@@ -17,7 +17,7 @@ import typer
 from entrypoint.errors import BadInput
 from entrypoint.fingerprint import short
 from entrypoint.overrides import Overrides
-from submitter import blendfile, chunking, estimate, options, plan
+from submitter import blendfile, chunking, estimate, frameselect, options, plan
 from submitter.cli import _edge, app
 
 Opt = typer.Option
@@ -128,7 +128,7 @@ def estimate_command(
         price_per_hour=price_per_hour,
     )
     projecting.check()
-    frame_range = plan.parse_frames(frames) if frames else None
+    frame_range = frameselect.parse_frames(frames) if frames else None
     if not local:
         batch_options = plan.BatchOptions(queue=queue, job_definition=job_definition)
         made = estimating.on_batch(
@@ -155,7 +155,7 @@ def estimate_command(
         input_uri=str(blend_path.resolve()),
         output_uri=output,
         frames_per_job=1,
-        frame_count=plan.count_frames(info, overrides.scene, None, frame_range),
+        frame_count=frameselect.count_frames(info, overrides.scene, None, frame_range),
         frame_range=frame_range,
         overrides=overrides,
         **allow,

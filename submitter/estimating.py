@@ -19,7 +19,7 @@ from entrypoint.errors import BadInput
 from entrypoint.fingerprint import short
 from entrypoint.layout import check_input_name
 from entrypoint.overrides import Overrides
-from submitter import batchscout, blendfile, chunking, estimate, plan
+from submitter import batchscout, blendfile, chunking, estimate, frameselect, plan
 
 
 def on_batch(
@@ -51,7 +51,7 @@ def on_batch(
     upload = str(blend) if blend else None
     plan.check_locations(input_uri, output, upload)
     info = pipeline.blend_info(input_uri, upload, dry_run=dry_run)
-    frames = plan.render_frames(info, overrides.scene, None, frame_range)
+    frames = frameselect.render_frames(info, overrides.scene, None, frame_range)
     render = plan.RenderPlan(
         name=name,
         input_uri=input_uri,
@@ -136,7 +136,7 @@ def local_from_s3(
                 f"scene from your disk instead (`blendbatch estimate SCENE.blend -o {output} -n "
                 f"{name}`, and submit it with --upload), or pass --allow-missing"
             )
-        frames = plan.count_frames(
+        frames = frameselect.count_frames(
             blendfile.read_blend_file(blend), overrides.scene, None, frame_range
         )
         render = plan.RenderPlan(
@@ -240,7 +240,7 @@ def assemble(
 
 def _frames(blend: Path, render: plan.RenderPlan) -> tuple[int, ...]:
     info = blendfile.read_blend_file(blend)
-    return plan.render_frames(info, render.overrides.scene, None, render.frame_range)
+    return frameselect.render_frames(info, render.overrides.scene, None, render.frame_range)
 
 
 def _project(

@@ -246,3 +246,14 @@ def _bucket_name(bucket: str) -> str:
     if not name or "/" in name:
         raise BadInput(f"--bucket {bucket!r}: give a bucket name (BLENDBATCH_BUCKET), no prefix")
     return name
+
+
+def parse_pairs(items: list[str], option: str, example: str = "project=film") -> dict[str, str]:
+    """`k=v` options (`--tag`, `--env`, deploy's `-p`) -> a dict; later repeats win."""
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise BadInput(f"{option} {item!r} is not KEY=VALUE: write e.g. {option} {example}")
+        pairs[key] = value
+    return pairs

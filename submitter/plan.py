@@ -15,9 +15,9 @@ from pathlib import PurePath
 from entrypoint import allowances, encode_options, layout
 from entrypoint import overrides as render_overrides
 from entrypoint.errors import BadInput
-from entrypoint.frames import check_frames_per_job, scene_frames, slice_count
+from entrypoint.frames import check_frames_per_job, slice_count
 from entrypoint.overrides import Overrides
-from submitter import blendfile, jobdef
+from submitter import jobdef
 
 MAX_ARRAY_SIZE = 10_000
 MAX_TAGS = 50
@@ -312,58 +312,3 @@ def dry_run(plan: RenderPlan, batch: BatchOptions) -> dict:
         "render": render_request(plan, batch),
         "stitch": stitch_request(plan, batch, RENDER_JOB_PLACEHOLDER) if plan.make_video else None,
     }
-
-
-def count_frames(
-    info: blendfile.BlendInfo | None,
-    scene: str | None,
-    step: int | None,
-    frames: tuple[int, int] | None,
-) -> int:
-    """How many frames the render produces, as the child will count them (`render_frames`)."""
-    return len(render_frames(info, scene, step, frames))
-
-
-def render_frames(
-    info: blendfile.BlendInfo | None,
-    scene: str | None,
-    step: int | None,
-    frames: tuple[int, int] | None,
-) -> tuple[int, ...]:
-    """The frames the render produces, as the child will list them: the scene's range by its
-    step (or `--step`), narrowed to `--frames`. `info` None: a dry run that did not read the
-    .blend lists `--frames` by `--step` alone."""
-    lo, hi = frames if frames else (None, None)
-    if info is None:
-        if frames is None:
-            raise BadInput(
-                "a dry run does not read the .blend in S3: pass --frames A-B (and --step), "
-                "or --upload LOCAL.blend"
-            )
-        return tuple(scene_frames(frames[0], frames[1], step or 1))
-    picked = blendfile.pick_scene(info, scene)
-    effective = step or picked.step or 1
-    return tuple(scene_frames(picked.start, picked.end, effective, narrow_start=lo, narrow_end=hi))
-
-
-def parse_frames(text: str) -> tuple[int, int]:
-    """`--frames A-B` (or a single frame `A`; negative frames as in `-5--1`)."""
-    match = re.fullmatch(r"\s*(-?\d+)\s*(?:-\s*(-?\d+)\s*)?", text)
-    if not match:
-        raise BadInput(f"--frames {text!r} is not a range: write it as A-B, e.g. --frames 1-250")
-    start = int(match[1])
-    end = int(match[2]) if match[2] is not None else start
-    if end < start:
-        raise BadInput(f"--frames {text}: {end} is before {start}; write the lower frame first")
-    return start, end
-
-
-def parse_pairs(items: list[str], option: str, example: str = "project=film") -> dict[str, str]:
-    """`k=v` options (`--tag`, `--env`, deploy's `-p`) -> a dict; later repeats win."""
-    pairs = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise BadInput(f"{option} {item!r} is not KEY=VALUE: write e.g. {option} {example}")
-        pairs[key] = value
-    return pairs

@@ -4,7 +4,7 @@ import pytest
 
 from entrypoint.errors import BadInput
 from entrypoint.overrides import Overrides
-from submitter import blendfile, plan
+from submitter import plan
 
 
 def render_plan(**changes) -> plan.RenderPlan:
@@ -235,30 +235,12 @@ def test_fifty_tags_and_the_extreme_attempts_and_timeout_are_valid():
     plan.validate(render_plan(), batch_options(attempts=1))
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("1-250", (1, 250)), ("7", (7, 7)), ("-5--1", (-5, -1)), (" 3 - 9 ", (3, 9))],
-    ids=["range", "single", "negative", "spaces"],
-)
-def test_frames_option_parses_a_range(text, expected):
-    assert plan.parse_frames(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [("1..5", "write it as A-B"), ("9-3", "write the lower frame first"), ("", "A-B")],
-    ids=["dots", "reversed", "empty"],
-)
-def test_a_bad_frames_option_says_how_to_write_it(text, message):
-    with pytest.raises(BadInput) as caught:
-        plan.parse_frames(text)
-    assert message in str(caught.value)
-
-
 def test_tags_are_key_value_pairs():
-    assert plan.parse_pairs(["a=1", "b=x=y", "a=2"], "--tag") == {"a": "2", "b": "x=y"}
+    from submitter.options import parse_pairs
+
+    assert parse_pairs(["a=1", "b=x=y", "a=2"], "--tag") == {"a": "2", "b": "x=y"}
     with pytest.raises(BadInput, match="--tag 'oops' is not KEY=VALUE"):
-        plan.parse_pairs(["oops"], "--tag")
+        parse_pairs(["oops"], "--tag")
 
 
 def test_stitch_options_reach_the_stitch_command_and_name_the_video():
@@ -294,29 +276,6 @@ def test_bad_stitch_options_are_refused_before_submitting(codec, crf, name, mess
     with pytest.raises(BadInput) as caught:
         stitch_args(codec, crf, name, allow_gaps=False)
     assert message in str(caught.value)
-
-
-SHOT = blendfile.BlendInfo("5.0", 8, True, "none", (blendfile.SceneInfo("Shot", 3, 9, step=2),))
-
-
-@pytest.mark.parametrize(
-    ("info", "step", "frames", "count"),
-    [
-        (None, None, (1, 95), 95),
-        (None, 2, (1, 95), 48),
-        (SHOT, None, None, 4),
-        (SHOT, None, (4, 9), 3),
-        (SHOT, 3, None, 3),
-    ],
-    ids=["dry-run", "dry-run-step", "scene-3-9-by-2", "narrowed-4-9", "step-option"],
-)
-def test_submit_and_run_count_frames_as_the_child_will(info, step, frames, count):
-    assert plan.count_frames(info, None, step, frames) == count
-
-
-def test_a_dry_run_without_the_blend_needs_the_frames():
-    with pytest.raises(BadInput, match="pass --frames A-B"):
-        plan.count_frames(None, None, None, None)
 
 
 def test_the_scene_check_opt_ins_reach_the_render_command():
