@@ -1,5 +1,6 @@
 """The stitch stage: after every render child, the frames become one checked video.
 
-`run.py` orchestrates (check, fetch, encode, verify, deliver). Imports the top level, never
+`run.py` orchestrates (check, choose, deliver); `join.py` joins the children's segments,
+`encode.py` encodes every frame when they cannot be joined. Imports the top level, never
 `entrypoint.render`.
 """
