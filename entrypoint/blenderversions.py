@@ -111,6 +111,18 @@ def for_file(saved_by: Version) -> Release | None:
     return None if version is None else release(version)
 
 
+def newer_than_every_image(saved_by: Version) -> str:
+    """Why a file saved by `saved_by` has no image new enough, and the fixes: the words of both
+    `submit`'s refusal and the render child's, so the two cannot drift."""
+    saved = format_version(saved_by)
+    return (
+        f"newer than every Blender this blendbatch has an image for (the newest is "
+        f"{NEWEST.name}): update blendbatch to one with an image for Blender {saved}, or open "
+        f"the file in Blender {NEWEST.name} and save it there (what the newer Blender added is "
+        "dropped)"
+    )
+
+
 def job_definition_name(base: str, version: Version) -> str:
     """`blendbatch-blender-5-3`: the job definition that runs Blender `version`'s image."""
     return f"{base}-blender-{version[0]}-{version[1]}"

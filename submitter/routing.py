@@ -138,10 +138,9 @@ def check_local(saved_by: Version, bpy_version: str | None, allow_older: bool) -
 def newer_than_all(saved_by: Version) -> str:
     saved = bv.format_version(saved_by)
     return (
-        f"the file was saved by Blender {saved}, newer than every Blender this blendbatch "
-        f"has an image for ({bv.supported_text()}): update blendbatch to one that supports "
-        f"Blender {saved}, or pass --allow-older-blender to render it in Blender "
-        f"{bv.NEWEST.name} (what {saved} added may be lost)"
+        f"the file was saved by Blender {saved}, {bv.newer_than_every_image(saved_by)}, or "
+        f"pass --allow-older-blender to render it in Blender {bv.NEWEST.name} (what {saved} "
+        "added may be lost)"
     )
 
 

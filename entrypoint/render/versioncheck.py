@@ -14,13 +14,13 @@ from pathlib import Path
 from entrypoint import blendheader
 from entrypoint.blenderversions import (
     DEFAULT_BASE,
-    NEWEST,
     UnknownVersion,
     Version,
     can_render,
     for_file,
     format_version,
     job_definition_name,
+    newer_than_every_image,
     parse_version,
 )
 from entrypoint.errors import BadInput
@@ -84,12 +84,7 @@ def fix(saved: Version) -> str:
     """Where a file saved by Blender `saved` renders: the image of a Blender new enough."""
     target = for_file(saved)
     if target is None:
-        return (
-            f"it is newer than every Blender blendbatch has an image for (the newest is "
-            f"{NEWEST.name}): update blendbatch to one with an image for Blender "
-            f"{format_version(saved)}, or open the file in Blender {NEWEST.name} and save it "
-            "there (what the newer Blender added is dropped)"
-        )
+        return f"it is {newer_than_every_image(saved)}"
     return (
         f"render it with the image for Blender {target.name} (make image BLENDER={target.name}, "
         f"job definition {job_definition_name(DEFAULT_BASE, target.version)})"

@@ -75,7 +75,7 @@ def newer(make_blend, tmp_path_factory) -> dict:
 def fix_for(version: tuple[int, int]) -> str:
     target = for_file(version)
     if target is None:  # the installed Blender is the newest blendbatch knows
-        return "it is newer than every Blender blendbatch has an image for"
+        return "it is newer than every Blender this blendbatch has an image for"
     definition = job_definition_name("blendbatch", target.version)
     return (
         f"render it with the image for Blender {target.name} (make image "

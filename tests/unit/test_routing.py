@@ -55,6 +55,21 @@ def test_a_file_newer_than_every_supported_blender_is_refused_with_the_fix():
     assert "update blendbatch" in message and "--allow-older-blender" in message
 
 
+def test_submit_and_the_render_child_word_a_file_newer_than_all_alike():
+    from entrypoint.render import versioncheck
+
+    # Given a file newer than every Blender with an image, both refusals name the same fixes
+    submit_says = routing.newer_than_all((5, 9))
+    child_says = versioncheck.fix((5, 9))
+
+    shared = "newer than every Blender this blendbatch has an image for (the newest is 5.3): "
+    assert shared in submit_says and shared in child_says
+    assert submit_says.endswith(
+        child_says.removeprefix("it is ") + ", or pass "
+        "--allow-older-blender to render it in Blender 5.3 (what 5.9 added may be lost)"
+    )
+
+
 def test_allow_older_blender_sends_a_file_newer_than_all_to_the_newest():
     route = routing.choose((6, 0), base="blendbatch", allow_older=True)
 

@@ -60,7 +60,7 @@ def test_a_file_of_a_newer_blender_is_refused_with_the_image_to_use(tmp_path, pa
 
 def test_a_file_newer_than_every_image_says_so():
     assert versioncheck.fix((5, 9)).startswith(
-        "it is newer than every Blender blendbatch has an image for (the newest is 5.3)"
+        "it is newer than every Blender this blendbatch has an image for (the newest is 5.3)"
     )
     # A 5.1 file goes to the oldest image that can render it: its own
     assert "image for Blender 5.1 (make image BLENDER=5.1" in versioncheck.fix((5, 1))
