@@ -61,20 +61,26 @@ def run_local(
     say(f"rendering {render.frame_count} frames on {choice.line()} -> {root}")
     with _CtrlC(say) as stop:
         board = _Board(render, root, show)
-        failures = _render_slices(render, root, choice, say, stop, board)
-        if stop.presses:
-            raise _stopped(root, render)
-        if failures:
-            raise _failure(failures)
-        if not render.make_video:
-            say(f"rendered in {board.seconds():.1f} s; no stitch (--no-video: frames only)")
-            return board.final()
-        say(f"rendered in {board.seconds():.1f} s; stitching")
-        stitch = StitchChild(plan.stitch_command(render), root, say)
-        while stitch.process.poll() is None:
-            stop.forward([stitch])
-            stop.wait(0.25)
-        result = stitch.finish()
+        children: list[RenderChild] = []
+        try:
+            failures = _render_slices(render, root, choice, say, stop, board, children)
+            if stop.presses:
+                raise _stopped(root, render)
+            if failures:
+                raise _failure(failures)
+            if not render.make_video:
+                say(f"rendered in {board.seconds():.1f} s; no stitch (--no-video: frames only)")
+                return board.final()
+            say(f"rendered in {board.seconds():.1f} s; stitching")
+            # The children have no slice left and exit (Blender's own shutdown) while it runs.
+            stitch = StitchChild(plan.stitch_command(render), root, say, stop.wake)
+            while stitch.process.poll() is None:
+                stop.forward([stitch])
+                stop.wait(0.25)
+            result = stitch.finish()
+        finally:
+            for child in children:
+                child.wait()
         if stop.presses:
             raise _stopped(root, render)
         if result.exit_code != 0:
@@ -82,9 +88,9 @@ def run_local(
         return board.final()
 
 
-def _render_slices(render, root, choice, say, stop, board) -> list[ChildResult]:
+def _render_slices(render, root, choice, say, stop, board, children) -> list[ChildResult]:
+    """Until every slice is done or failed; the children still exiting stay in `children`."""
     waiting = list(choice.order)
-    children: list[RenderChild] = []
     failures: list[ChildResult] = []
     try:
         _loop(render, root, choice.workers, say, stop, board, waiting, children, failures)
@@ -103,7 +109,7 @@ def _loop(render, root, workers, say, stop, board, waiting, children, failures) 
     """Children take the waiting slices one at a time, in order; a child that dies (killed
     from outside) is replaced while slices wait."""
     args = plan.render_command(render)
-    while waiting or children:
+    while waiting or any(c.slice is not None for c in children):
         if stop.presses:
             waiting.clear()  # never started: the next run renders them
         while waiting and len(children) < workers:
@@ -127,8 +133,10 @@ def _loop(render, root, workers, say, stop, board, waiting, children, failures) 
         stop.forward(children)
         busy = sum(1 for c in children if c.slice is not None)
         board.tick(len(waiting), busy, failures)
-        if children:
+        if waiting or busy:
             stop.wait(0.25)
+    for child in children:
+        child.close()
 
 
 def _said(event: tuple, say: Callable[[str], None], failures: list[ChildResult]) -> None:

@@ -147,9 +147,12 @@ class RenderChild:
 
 
 class StitchChild:
-    """One `python -m entrypoint stitch` process, its output in its log."""
+    """One `python -m entrypoint stitch` process, its output in its log; `wake` is called when
+    it exits, so the parent's wait ends then and not at its next tick."""
 
-    def __init__(self, command: list[str], root: Path, say: Callable[[str], None]) -> None:
+    def __init__(
+        self, command: list[str], root: Path, say: Callable[[str], None], wake: Callable[[], None]
+    ) -> None:
         argv = [sys.executable, "-m", "entrypoint", *command]
         shown = shlex.join(argv)
         self.label, self.log = "stitch", root / LOGS_DIR / "stitch.log"
@@ -166,6 +169,8 @@ class StitchChild:
             stdin=subprocess.DEVNULL,
             process_group=0,
         )
+        self._waiter = threading.Thread(target=lambda: (self.process.wait(), wake()), daemon=True)
+        self._waiter.start()
 
     def finish(self) -> ChildResult:
         code = self.process.wait()
