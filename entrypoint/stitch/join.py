@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from entrypoint import encode_plan, previews, segments, video
@@ -28,6 +29,16 @@ log = logging.getLogger(__name__)
 FETCH_THREADS = 8
 
 
+@dataclass(frozen=True)
+class Joined:
+    """The joined video's previews' frames (index in the frame list -> (frame, bytes)), the
+    frames' size, and how many segments it was joined from."""
+
+    kept: dict[int, tuple[int, bytes]]
+    size: tuple[int, int]
+    segments: int
+
+
 def join_segments(
     source: Location,
     manifests: list[dict],
@@ -37,27 +48,29 @@ def join_segments(
     settings: StitchSettings,
     out: Path,
     stop: threading.Event,
-) -> tuple[dict[int, tuple[int, bytes]], tuple[int, int]] | None:
-    """Join the segments into `out` and fetch the previews' frames: (index in the frame list ->
-    (frame, bytes), the frames' size); None when every frame must be encoded instead."""
+) -> Joined | str:
+    """Join the segments into `out` and fetch the previews' frames; or why every frame must be
+    encoded instead."""
     if settings.reencode:
         log.info("full encode of every frame: --reencode")
-        return None
+        return "--reencode"
     linked = source.links(SEGMENTS_DIR)
     present = {n: s for n, s in source.list_dir(SEGMENTS_DIR).items() if n not in linked}
     crf = encode_plan.quality_args(codec, settings.crf).get("crf")
     plan = segments.choose_join(manifests, record, codec, crf, present)
     if isinstance(plan, str):
         log.warning("full encode of every frame instead of joining segments: %s", plan)
-        return None
+        return plan
     parts = out.parent / SEGMENTS_DIR
     parts.mkdir()
     locals_ = [parts / key.rpartition("/")[2] for key in plan.keys]
     with ThreadPoolExecutor(1) as side:
         # The previews' few frames come while the segments are fetched and joined.
         shown = side.submit(_preview_frames, source, record, folder)
-        joined = _join(source, plan.keys, locals_, present, codec, record, out, stop)
-        return shown.result() if joined else None
+        problem = _join(source, plan.keys, locals_, present, codec, record, out, stop)
+        if problem:
+            return problem
+        return Joined(*shown.result(), segments=len(plan.keys))
 
 
 def _join(
@@ -69,8 +82,8 @@ def _join(
     record: SceneRecord,
     out: Path,
     stop: threading.Event,
-) -> bool:
-    """Fetch the segments, join them into `out` and check it; False if it is wrong."""
+) -> str | None:
+    """Fetch the segments, join them into `out` and check it; what is wrong with it, if any."""
     with ThreadPoolExecutor(FETCH_THREADS) as pool:
         list(pool.map(lambda kl: _fetch(source, *kl, present), zip(keys, locals_, strict=True)))
     if stop.is_set():
@@ -84,14 +97,14 @@ def _join(
         problem = str(error)
     if problem:
         log.warning("full encode of every frame: the joined segments are wrong (%s)", problem)
-        return False
+        return f"the joined segments are wrong ({problem})"
     log.info(
         "joined %d segments by stream copy (no frame encoded): %d frames at %s fps",
         len(keys),
         len(record.frames),
         record.rate,
     )
-    return True
+    return None
 
 
 def _fetch(source: Location, key: str, local: Path, present: dict[str, int]) -> None:

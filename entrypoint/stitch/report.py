@@ -27,8 +27,11 @@ def write_report(
     video_name: str,
     problems: FrameProblems,
     size: tuple[int, int],
+    made: str,
 ) -> None:
-    """Put `report.html` next to the video (one atomic write); log, never raise, on failure."""
+    """Put `report.html` next to the video (one atomic write); log, never raise, on failure.
+    `made` says how the video was made (joined from the children's segments, or why every
+    frame was encoded)."""
     try:
         poster, sheet = preview_names(video_name)
         per_hour, source = _price(dest, manifests)
@@ -37,6 +40,7 @@ def write_report(
             files={"video": video_name, "poster": poster, "sheet": sheet},
             video={
                 "name": video_name,
+                "made": made,
                 "codec": codec,
                 "crf": "the codec's default" if settings.crf is None else settings.crf,
                 "size": f"{size[0] + size[0] % 2}x{size[1] + size[1] % 2}",

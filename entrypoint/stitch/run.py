@@ -76,11 +76,13 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
         work = Path(tmp)
         out = work / name
         joined = join_segments(source, manifests, record, folder, codec, settings, out, stop)
-        if joined is None:
+        if isinstance(joined, str):
+            made = f"every frame encoded: {joined}"
             fed, poster, sheet = encode_frames(source, record, folder, codec, settings, out, stop)
         else:
-            kept, (width, height) = joined
-            fed = Fed(width=width, height=height, kept=kept)
+            made = f"joined from {joined.segments} segments by stream copy"
+            (width, height) = joined.size
+            fed = Fed(width=width, height=height, kept=joined.kept)
             poster, sheet = make_previews(fed, record, work, name)
         check_stop(stop)
         # The video goes last: whoever sees it can rely on the previews being there too.
@@ -98,7 +100,9 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
         dest.child_uri(poster.name),
         dest.child_uri(sheet.name),
     )
-    write_report(dest, manifests, settings, codec.name, name, fed.problems, (fed.width, fed.height))
+    write_report(
+        dest, manifests, settings, codec.name, name, fed.problems, (fed.width, fed.height), made
+    )
 
 
 def _read_manifests(source: Location) -> list[dict]:

@@ -3,7 +3,9 @@ encodes every frame and says why. Real ffmpeg, real bpy for the render children.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -40,6 +42,12 @@ def segmented_output(root: Path) -> None:
     make_segments(root)
 
 
+def made(out: Path) -> str:
+    """What the report page's Video table says of how the video was made."""
+    page = (out / "report.html").read_text()
+    return html.unescape(re.search(r"<th>made</th><td><code>(.*?)</code>", page).group(1))
+
+
 def stitch(root: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     out.mkdir(exist_ok=True)
     return run_entrypoint("stitch", "-i", str(root), "-o", str(out), *extra)
@@ -60,6 +68,9 @@ def test_segments_are_joined_and_equal_a_full_encode_of_the_same_frames(tmp_path
     assert ENCODED not in joined.stderr
     assert full.returncode == 0, full.stderr
     assert "full encode of every frame: --reencode" in full.stderr and ENCODED in full.stderr
+    # and each report page says how its video was made
+    assert made(tmp_path / "joined") == "joined from 3 segments by stream copy"
+    assert made(tmp_path / "full") == "every frame encoded: --reencode"
     # and the joined video decodes fully, across both joins, to the same frames and times
     a, b = tmp_path / "joined/output.mp4", tmp_path / "full/output.mp4"
     decoded, reference = probe(a), probe(b)
@@ -133,6 +144,7 @@ def test_a_segment_that_cannot_be_joined_makes_a_full_encode_that_says_why(tmp_p
     assert f"full encode of every frame instead of joining segments: {why}" in result.stderr
     assert ENCODED in result.stderr and JOINED not in result.stderr
     assert probe(tmp_path / "out/output.mp4").frames == 12
+    assert made(tmp_path / "out") == f"every frame encoded: {why}"
 
 
 def render(blend: Path, out: Path, index: int, *extra: str) -> subprocess.CompletedProcess:
