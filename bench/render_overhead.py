@@ -12,6 +12,9 @@ interleaved (A B C, A B C, ...), each a fresh process timed wall clock from spaw
             --no-persistent-data (moto on loopback): download, checks, overrides read back,
             resume listing, upload behind, manifest per frame
   child+pd  the same with persistent data on (the default for a slice of 2+ frames)
+  local     the child with local input and output folders, persistent data off: the child's
+            own overhead without the emulator (moto serves S3 from this process, on the same
+            cores as the render)
 Printed: medians, ratios to bare side by side, the CPU seconds of the children (wall time on
 a shared machine swings with other work), the time from spawn to the first frame's start
 (the child's fixed cost; bare: Python, bpy and the file), and /proc/loadavg before and after.
@@ -58,7 +61,7 @@ RENDER_LOOP = textwrap.dedent(
         bpy.ops.render.render(write_still=True)
     """
 )
-VARIANTS = ("bare", "child", "child+pd")
+VARIANTS = ("bare", "child", "child+pd", "local")
 # The child's log line as its first frame starts: "2026-11-30 18:00:00,123 INFO ...: frame 1:"
 FIRST_FRAME = re.compile(r"^(\S+ \S+),(\d{3}) INFO \S+: frame \d+: rendering$", re.MULTILINE)
 
@@ -107,12 +110,18 @@ def run_variant(name: str, blend: Path, frames: int, percent: int, tag: str, tmp
         folder.mkdir()
         loop = [sys.executable, "-c", RENDER_LOOP, str(blend), str(folder), str(frames)]
         return timed([*loop, str(percent)])
-    child = [sys.executable, "-m", "entrypoint", "render", "-i", f"s3://bench/{blend.name}",
-             "-o", f"s3://bench/{tag}", "-f", str(frames), "--end", str(frames),
+    source, out = f"s3://bench/{blend.name}", f"s3://bench/{tag}"
+    if name == "local":
+        source, out = str(blend), str(tmp / tag)
+    child = [sys.executable, "-m", "entrypoint", "render", "-i", source, "-o", out,
+             "-f", str(frames), "--end", str(frames),
              "--device", "cpu", "--resolution-percent", str(percent)]  # fmt: skip
-    if name == "child":
+    if name in ("child", "local"):
         child.append("--no-persistent-data")
-    return timed(child, AWS_BATCH_JOB_ARRAY_INDEX="0")
+    got = timed(child, AWS_BATCH_JOB_ARRAY_INDEX="0")
+    if name == "local":
+        assert len(list((tmp / tag / "frames").iterdir())) == frames, tag
+    return got
 
 
 def main() -> None:
@@ -152,8 +161,9 @@ def main() -> None:
 
 def _summary(results: dict, args: argparse.Namespace) -> None:
     print(f"\n{args.rounds} rounds at {args.percent} % size; medians; ratio = variant / bare")
-    print(f"{'scene':<6}{'frames':>7}  {'bare s':>7} {'child':>14} {'child+pd':>14}  "
-          f"{'CPU ratio child, +pd':>21}  {'first frame bare/child/+pd':>27}")  # fmt: skip
+    print(f"{'scene':<6}{'frames':>7}  {'bare s':>7} {'child':>14} {'child+pd':>14} "
+          f"{'local':>14}  {'CPU ratio child, +pd, local':>28}  "
+          f"{'first frame bare/child/+pd/local':>33}")  # fmt: skip
     for scene, frames in dict.fromkeys((s, f) for s, f, _ in results):
         med = {
             name: {k: statistics.median(r[k] for r in results[(scene, frames, name)])
@@ -165,14 +175,14 @@ def _summary(results: dict, args: argparse.Namespace) -> None:
         cells = [f"{med[v]['wall']:6.2f} {ratio[v]:6.3f}x" for v in VARIANTS[1:]]
         cpu = [f"{med[v]['cpu'] / bare['cpu']:.3f}" for v in VARIANTS[1:]]
         first = "/".join(f"{med[v]['first']:.2f}" for v in VARIANTS)
-        print(f"{scene:<6}{frames:>7}  {bare['wall']:7.2f} {cells[0]:>14} {cells[1]:>14}  "
-              f"{', '.join(cpu):>21}  {first:>27}")  # fmt: skip
+        print(f"{scene:<6}{frames:>7}  {bare['wall']:7.2f} {cells[0]:>14} {cells[1]:>14} "
+              f"{cells[2]:>14}  {', '.join(cpu):>28}  {first:>33}")  # fmt: skip
 
 
 def _check_uploads(s3, results: dict) -> None:
     """Every child really uploaded every frame."""
     for (scene, frames, name), runs in results.items():
-        if name == "bare":
+        if name in ("bare", "local"):  # local: counted as it ran
             continue
         for n in range(len(runs)):
             prefix = f"{scene}-{frames}-{name.replace('+', '-')}-{n}/frames/"
