@@ -50,6 +50,9 @@ def test_ctrl_c_while_hashing_stops_with_130_and_one_line(make_blend, tmp_path):
          "-n", "shot", "-f", "2"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
+        # A terminal's Ctrl-C finds SIGINT at its default; a suite started in the background
+        # of a script inherits it ignored, and Python keeps an inherited SIG_IGN.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while not has_open(run.pid, project / "big.png"):
