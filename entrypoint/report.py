@@ -11,12 +11,11 @@ import datetime
 import json
 from fractions import Fraction
 
-from entrypoint.blenderversions import UnknownVersion, can_render, parse_version
-from entrypoint.frames import format_ranges
+from entrypoint import reportwarnings
 from entrypoint.manifest import latest_records, scene_record
+from entrypoint.reportwarnings import index
 
 MODEL_FORMAT = 1
-SHOWN_MISSING = 20  # outside files named one by one in the warnings; the rest are counted
 
 
 def build(
@@ -43,7 +42,7 @@ def build(
     for m in manifests:
         for r in _records(m):
             counts[r["frame"]] = counts.get(r["frame"], 0) + 1
-    children = [_child(m) for m in sorted(manifests, key=_index)]
+    children = [_child(m) for m in sorted(manifests, key=index)]
     outcome = {(c["child"], run["attempt"]): run["state"] for c in children for run in c["runs"]}
     bars = [
         _bar(position, frame, latest.get(frame), counts.get(frame, 0), scene.rate, outcome)
@@ -85,7 +84,7 @@ def build(
         "totals": totals,
         "settings": _settings(manifests),
         "blender": blender,
-        "warnings": _warnings(manifests, bars, children, gaps),
+        "warnings": reportwarnings.warnings(manifests, bars, children, gaps),
     }
 
 
@@ -132,11 +131,6 @@ def _proxies(manifests: list[dict]) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _index(manifest: dict) -> int:
-    index = manifest.get("index")
-    return index if isinstance(index, int) else -1
-
-
 def _records(manifest: dict) -> list[dict]:
     rendered = manifest.get("rendered")
     if not isinstance(rendered, list):
@@ -146,7 +140,7 @@ def _records(manifest: dict) -> list[dict]:
 
 def _tagged(manifest: dict) -> dict:
     """The manifest with each frame record knowing its child (the manifest's index)."""
-    return {"rendered": [r | {"child": _index(manifest)} for r in _records(manifest)]}
+    return {"rendered": [r | {"child": index(manifest)} for r in _records(manifest)]}
 
 
 def _number(value) -> float:
@@ -225,7 +219,7 @@ def _child(manifest: dict) -> dict:
                 "skipped": len(run.get("skipped") or []),
             }
         )
-    return {"child": _index(manifest), "frames": len(manifest.get("slice") or []), "runs": shown}
+    return {"child": index(manifest), "frames": len(manifest.get("slice") or []), "runs": shown}
 
 
 def _place_on_timeline(children: list[dict]) -> None:
@@ -244,93 +238,10 @@ def _place_on_timeline(children: list[dict]) -> None:
 def _settings(manifests: list[dict]) -> list[list[str]]:
     """[key, value] of the children's effective settings; values that differ are all shown."""
     values: dict[str, list[str]] = {}
-    for m in sorted(manifests, key=_index):
+    for m in sorted(manifests, key=index):
         settings = m.get("settings") if isinstance(m.get("settings"), dict) else {}
         for key, value in settings.items():
             text = value if isinstance(value, str) else json.dumps(value)
             if text not in values.setdefault(str(key), []):
                 values[str(key)].append(text)
     return [[key, " | ".join(shown)] for key, shown in sorted(values.items())]
-
-
-def _latest_runs(manifests: list[dict]) -> list[dict]:
-    runs = [m.get("runs") for m in sorted(manifests, key=_index)]
-    return [r[-1] for r in runs if isinstance(r, list) and r and isinstance(r[-1], dict)]
-
-
-def _warnings(manifests, bars, children, gaps: str | None) -> list[str]:
-    warnings = []
-    if gaps:
-        warnings.append(
-            f"--allow-gaps: frames {gaps} are NOT in the video; the frame before each "
-            "(or the first good one) is held in their place"
-        )
-    latest = _latest_runs(manifests)
-    missing = _distinct(
-        (str(f.get("kind")), str(f.get("name")), str(f.get("path")))
-        for run in latest
-        for f in run.get("missing") or []
-        if isinstance(f, dict)
-    )
-    for kind, name, path in missing[:SHOWN_MISSING]:
-        warnings.append(f"--allow-missing: rendered without the {kind} {name!r}: {path}")
-    if len(missing) > SHOWN_MISSING:
-        warnings.append(f"--allow-missing: {len(missing) - SHOWN_MISSING} more missing files")
-    for name in _distinct(str(n) for run in latest for n in run.get("unbaked") or []):
-        warnings.append(
-            f"--allow-unbaked: {name} is simulated from each child's first frame, so its "
-            "frames depend on -f"
-        )
-    for saved, blender in _distinct(_older_blender(run) for run in latest):
-        if saved:
-            warnings.append(
-                f"--allow-older-blender: rendered by an older Blender than the file's (saved "
-                f"by Blender {saved}, rendered by Blender {blender}): what {saved} added may "
-                "be missing from the frames"
-            )
-    nodes = _distinct(
-        (str(n.get("tree")), str(n.get("node")))
-        for run in latest
-        for n in run.get("file_outputs") or []
-        if isinstance(n, dict)
-    )
-    for tree, node in nodes:
-        warnings.append(
-            f"--allow-file-output: the File Output node {node!r} of {tree!r} wrote files "
-            "(kept under passes/)"
-        )
-    versions: dict[str, list[int]] = {}
-    for bar in bars:
-        if bar["blender"]:
-            versions.setdefault(str(bar["blender"]), []).append(bar["frame"])
-    if len(versions) > 1:
-        parts = ", ".join(f"{v} (frames {format_ranges(f)})" for v, f in sorted(versions.items()))
-        warnings.append(f"frames were made by different Blender versions: {parts}")
-    for child in children:
-        for run in child["runs"]:
-            if run["state"] == "running":
-                warnings.append(
-                    f"child {child['child']} attempt {run['attempt']} recorded no end (its "
-                    "process was killed, or is still running)"
-                )
-    return warnings
-
-
-def _older_blender(run: dict) -> tuple[str, str] | tuple[None, None]:
-    """(saved-by, rendering Blender) of a run whose Blender is older than the file's."""
-    settings = run.get("settings") if isinstance(run.get("settings"), dict) else {}
-    saved, blender = run.get("saved_by"), settings.get("blender")
-    try:
-        if not can_render(parse_version(str(saved)), parse_version(str(blender))):
-            return str(saved), str(blender)
-    except UnknownVersion:
-        pass
-    return None, None
-
-
-def _distinct(items) -> list:
-    seen: list = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen

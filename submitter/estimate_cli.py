@@ -17,7 +17,7 @@ import typer
 from entrypoint.errors import BadInput
 from entrypoint.fingerprint import short
 from entrypoint.overrides import Overrides
-from submitter import blendfile, chunking, estimate, frameselect, options, plan
+from submitter import blendfile, chunking, estimate, estimate_text, frameselect, options, plan
 from submitter.cli import _edge, app
 
 Opt = typer.Option
@@ -168,7 +168,7 @@ def _show(made: estimate.Estimate, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(estimate.to_json(made), indent=2))
     else:
-        typer.echo("\n".join(estimate.lines(made)))
+        typer.echo("\n".join(estimate_text.lines(made)))
 
 
 def _err(message: str) -> None:

@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import signal
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 from entrypoint.errors import BadInput, BlendbatchError, Interrupted, TransientFailure
 from entrypoint.layout import FRAMES_DIR, LOGS_DIR, MANIFESTS_DIR, REPORT_NAME
 from submitter import plan, progress
+from submitter.ctrlc import CtrlC
 from submitter.localplan import LocalChoice
 from submitter.localprocs import ChildResult, RenderChild, StitchChild, slice_label
 
@@ -55,11 +55,11 @@ def run_local(
     show: Callable[[progress.Report], None] | None = None,
 ) -> progress.Report:
     """Render every slice with `choice.workers` children at a time, then stitch; returns the
-    final report. Ctrl-C stops the children (see `_CtrlC`) and raises Interrupted."""
+    final report. Ctrl-C stops the children (see submitter/ctrlc.py) and raises Interrupted."""
     root = Path(render.output_root)
     (root / LOGS_DIR).mkdir(parents=True, exist_ok=True)
     say(f"rendering {render.frame_count} frames on {choice.line()} -> {root}")
-    with _CtrlC(say) as stop:
+    with CtrlC(say) as stop:
         board = _Board(render, root, show)
         children: list[RenderChild] = []
         try:
@@ -201,58 +201,6 @@ class _Board:
             except (OSError, ValueError):
                 continue  # the summary's frame times do without an unreadable record
         return self.report(progress.DONE, manifests)
-
-
-class _CtrlC:
-    """Ctrl-C (or SIGTERM) while children run: the first asks each child to stop after its frame
-    in flight (SIGTERM), the second to abandon that frame (a second SIGTERM, see
-    entrypoint/render/stopping.py). Either way finished frames stay and the children exit.
-
-    The children run in their own process group (submitter/localprocs.py), so the terminal's
-    SIGINT reaches only this process, which decides what they get. A child between slices
-    exits at once on SIGTERM (entrypoint/series.py).
-    """
-
-    def __init__(self, say: Callable[[str], None]) -> None:
-        self.say = say
-        self.presses = 0
-        self._forwarded = 0
-        self._woken = threading.Event()
-        self._saved: dict = {}
-
-    def __enter__(self) -> _CtrlC:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._saved[sig] = signal.signal(sig, self._press)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for sig, handler in self._saved.items():
-            signal.signal(sig, handler)
-
-    def _press(self, _signum, _frame) -> None:
-        self.presses += 1
-        self._woken.set()
-
-    def wake(self) -> None:
-        self._woken.set()
-
-    def wait(self, seconds: float) -> None:
-        self._woken.wait(seconds)
-        self._woken.clear()
-
-    def forward(self, running: list) -> None:
-        while self._forwarded < self.presses:
-            self._forwarded += 1
-            if self._forwarded == 1:
-                self.say(
-                    "stopping: each child finishes its frame in flight (Ctrl-C again: abandon it)"
-                )
-            elif self._forwarded == 2:
-                self.say("stopping now: the frames in flight are abandoned")
-            for child in running:
-                with contextlib.suppress(ProcessLookupError):
-                    child.process.send_signal(signal.SIGTERM)
 
 
 def _stopped(root: Path, render: plan.RenderPlan) -> Interrupted:

@@ -1,8 +1,8 @@
-"""Blender (bpy) for the render: open, scene, overrides, devices, frames.
+"""Blender (bpy) for the render: open, scene, overrides, frames.
 
 bpy is imported inside the functions, so importing this module stays cheap; only the
 render command pays for Blender. The outside files (remap, missing check) are in
-`outside.py`, the only other module that imports bpy.
+`outside.py`, the Cycles device in `devices.py`.
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ def active_scene() -> SceneMeta:
 def apply_overrides(overrides: Overrides, folder: Path) -> None:
     """Apply the overrides and aim the output at `folder` (read back with effective_settings).
 
-    The scene was chosen by `select_scene` and the device is chosen by `use_device`, once the
-    engine is known; every other row of the override table has its setter in `SETTERS`.
+    The scene was chosen by `select_scene` and the device is chosen by `devices.use_device`, once
+    the engine is known; every other row of the override table has its setter in `SETTERS`.
     """
     import bpy
 
@@ -234,63 +234,6 @@ def effective_settings() -> dict:
         "threads_mode": render.threads_mode,
         "cycles_device": scene.cycles.device if render.engine == "CYCLES" else None,
     }
-
-
-# Preference order of `--device auto`: OptiX is the fastest path on NVIDIA cards.
-_GPU_TYPES = ("OPTIX", "CUDA", "HIP", "ONEAPI")
-
-
-def use_device(device: str) -> list[str]:
-    """Pick the Cycles device; returns the devices used. A GPU asked for and absent is an error.
-
-    With `cycles.device = 'GPU'` and no GPU, Cycles renders on the CPU without a word:
-    we never let that happen.
-    """
-    import bpy
-
-    scene = bpy.context.scene
-    if scene.render.engine != "CYCLES":
-        if device not in ("auto", "cpu"):
-            raise BadInput(
-                f"--device {device} applies to Cycles; the engine is {scene.render.engine}: "
-                "drop --device or pass --engine cycles"
-            )
-        return [f"{scene.render.engine} (device chosen by Blender)"]
-    if device != "cpu":
-        prefs = bpy.context.preferences.addons["cycles"].preferences
-        for kind in _GPU_TYPES if device == "auto" else (device.upper(),):
-            gpus = _gpus_of(prefs, kind)
-            if gpus:
-                for candidate in prefs.devices:
-                    candidate.use = candidate in gpus
-                scene.cycles.device = "GPU"
-                return [f"{kind} {d.name}" for d in gpus]
-        if device != "auto":
-            present = ", ".join(f"{d.type} {d.name}" for d in prefs.devices) or "none"
-            raise BadInput(
-                f"--device {device}: no {device.upper()} GPU on this machine (devices present: "
-                f"{present}); run on a GPU instance, or pass --device cpu or --device auto"
-            )
-    scene.cycles.device = "CPU"
-    return [f"CPU {_cpu_name()}"]
-
-
-def _gpus_of(prefs, kind: str) -> list:
-    try:
-        prefs.compute_device_type = kind
-    except TypeError:  # this Blender build has no such backend
-        return []
-    prefs.refresh_devices()
-    return [d for d in prefs.get_devices_for_type(kind) if d.type != "CPU"]
-
-
-def _cpu_name() -> str:
-    import bpy
-
-    prefs = bpy.context.preferences.addons["cycles"].preferences
-    prefs.refresh_devices()
-    names = [d.name for d in prefs.devices if d.type == "CPU"]
-    return names[0] if names else "(unnamed)"
 
 
 def render_frame(frame: int) -> Path:

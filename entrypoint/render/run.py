@@ -42,6 +42,7 @@ from entrypoint.render import (
     versioncheck,
 )
 from entrypoint.render.blendcheck import check_blend_complete
+from entrypoint.render.devices import use_device
 from entrypoint.render.project import Project, fetch_project
 from entrypoint.render.provenance import provenance
 from entrypoint.render.slicejob import SliceJob
@@ -198,7 +199,7 @@ def _apply(settings: RenderSettings, render_dir: Path) -> dict:
     """Apply the overrides and the device, then insist that Blender kept every one of them."""
     overrides = settings.overrides
     blender.apply_overrides(overrides, render_dir)
-    devices = blender.use_device(overrides.device)
+    devices = use_device(overrides.device)
     effective = blender.effective_settings() | {"device": overrides.device, "devices": devices}
     problems = mismatches(requested(overrides), effective)
     if problems:

@@ -1,21 +1,21 @@
 """What the scene would do beyond rendering its frames, checked before the first frame (bpy).
 
-A bpy module (the third, with blender.py and outside.py): bpy is imported inside the
-functions. Each check refuses (BadInput, exit 2) what cannot give the frames the user expects,
-or asks for an opt-in (`--allow-scripts`, `--allow-file-output`, `--allow-unbaked`) for what the
-file does on its own: File Output nodes writing anywhere, OSL shader code, simulations each
-child would start afresh. docs/design.md "Scene checks" is the contract.
+A bpy module (with blender.py, outside.py and bakecheck.py, where the simulations are
+checked): bpy is imported inside the functions. Each check refuses (BadInput, exit 2) what
+cannot give the frames the user expects, or asks for an opt-in (`--allow-scripts`,
+`--allow-file-output`, `--allow-unbaked`) for what the file does on its own: File Output nodes
+writing anywhere, OSL shader code, simulations each child would start afresh. docs/design.md
+"Scene checks" is the contract.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from entrypoint.errors import BadInput
+from entrypoint.render.bakecheck import check_unbaked, safe_name
 
 log = logging.getLogger(__name__)
 
@@ -139,11 +139,6 @@ def _file_outputs(scene) -> list:
     ]
 
 
-def _safe(name: str) -> str:
-    """One folder or file name: no separators, no leading dots."""
-    return re.sub(r"[/\\]", "_", name).lstrip(".") or "_"
-
-
 def guard_file_outputs(scene, passes_dir: Path, allow: bool) -> list[dict]:
     """Mute every File Output node, or with `allow` write them under `passes_dir/<node>/`.
 
@@ -154,11 +149,11 @@ def guard_file_outputs(scene, passes_dir: Path, allow: bool) -> list[dict]:
     for tree, node in _file_outputs(scene):
         entry = {"tree": tree.name, "node": node.name, "directory": node.directory}
         if allow:
-            folder = passes_dir / _safe(f"{tree.name}.{node.name}")
+            folder = passes_dir / safe_name(f"{tree.name}.{node.name}")
             node.directory = str(folder) + "/"
-            node.file_name = _safe(node.file_name.replace("\\", "/").rpartition("/")[2])
+            node.file_name = safe_name(node.file_name.replace("\\", "/").rpartition("/")[2])
             for item in node.file_output_items:
-                item.name = _safe(item.name)
+                item.name = safe_name(item.name)
             log.warning(
                 "--allow-file-output: File Output node %r (%s) writes under passes/ instead of %r",
                 node.name,
@@ -212,108 +207,9 @@ def check_osl(scene, allow_scripts: bool) -> list[str]:
     return nodes
 
 
-# ---- simulations ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unbaked:
-    owner: str
-    what: str
-
-    def __str__(self) -> str:
-        return f"{self.owner!r} ({self.what})"
-
-
-def _cache_baked(cache) -> bool:
-    return cache is None or cache.is_baked or cache.use_external
-
-
-def find_unbaked(scene, workdir: Path) -> list[Unbaked]:
-    """Simulations that would be computed while rendering, from each child's own first frame."""
-    found = []
-    world = scene.rigidbody_world
-    simulated = world is not None and world.enabled and world.collection is not None
-    if simulated and world.collection.objects and not _cache_baked(world.point_cache):
-        found.append(Unbaked(scene.name, "rigid body world"))
-    for obj in scene.objects:
-        for modifier in obj.modifiers:
-            if not modifier.show_render:
-                continue
-            what = _unbaked_modifier(obj, modifier, workdir)
-            if what:
-                found.append(Unbaked(obj.name, what))
-        for system in obj.particle_systems:
-            settings = system.settings
-            dynamic = settings.type == "EMITTER" and settings.physics_type not in ("NO", "KEYED")
-            if settings.type == "HAIR" and system.use_hair_dynamics:
-                dynamic = True
-            if dynamic and not _cache_baked(system.point_cache):
-                found.append(Unbaked(obj.name, f"particle system {system.name!r}"))
-    return found
-
-
-def _unbaked_modifier(obj, modifier, workdir: Path) -> str | None:
-    kind = modifier.type
-    if kind in ("CLOTH", "SOFT_BODY") and not _cache_baked(modifier.point_cache):
-        return f"{kind.lower().replace('_', ' ')} {modifier.name!r}"
-    if kind == "DYNAMIC_PAINT" and modifier.canvas_settings is not None:
-        for surface in modifier.canvas_settings.canvas_surfaces:
-            if surface.surface_format == "VERTEX" and not _cache_baked(surface.point_cache):
-                return f"dynamic paint {modifier.name!r}"
-    domain = kind == "FLUID" and modifier.fluid_type == "DOMAIN"
-    if domain and not modifier.domain_settings.has_cache_baked_any:
-        return f"fluid domain {modifier.name!r}"
-    if kind == "NODES" and modifier.node_group is not None:
-        zones = [b for b in modifier.bakes if b.node and "SimulationOutput" in b.node.bl_idname]
-        if any(not _nodes_bake_present(obj, modifier, bake, workdir) for bake in zones):
-            return f"simulation nodes {modifier.name!r}"
-    return None
-
-
-def _nodes_bake_present(obj, modifier, bake, workdir: Path) -> bool:
-    """A Geometry Nodes bake on disk has a `meta` folder; a packed one can only be told by
-    unpacking it (Blender 5.0 shows no "baked" flag to Python), into `workdir`."""
-    import bpy
-
-    target = modifier.bake_target if bake.bake_target == "INHERIT" else bake.bake_target
-    if target == "DISK":
-        folder = bake.directory if bake.use_custom_path else modifier.bake_directory
-        if not folder:
-            stem = Path(bpy.data.filepath).stem
-            folder = f"//blendcache_{stem}/{obj.name}_{modifier.name}"
-        meta = Path(bpy.path.abspath(folder)) / str(bake.bake_id) / "meta"
-        return meta.is_dir() and any(meta.iterdir())
-    # Unpacking writes to the modifier's bake folder: point it into this child's temp folder.
-    modifier.bake_directory = str(workdir / "bakes" / _safe(f"{obj.name}.{modifier.name}")) + "/"
-    bake.use_custom_path = False
-    with bpy.context.temp_override(object=obj, active_object=obj):
-        done = bpy.ops.object.geometry_node_bake_unpack_single(
-            session_uid=obj.session_uid,
-            modifier_name=modifier.name,
-            bake_id=bake.bake_id,
-            method="USE_ORIGINAL",
-        )
-    return done == {"FINISHED"}
-
-
-def check_unbaked(scene, allow_unbaked: bool, workdir: Path) -> list[str]:
-    """Refuse unbaked simulations (their frames depend on -f) unless `--allow-unbaked`."""
-    found = find_unbaked(scene, workdir)
-    names = [str(item) for item in found]
-    if found and not allow_unbaked:
-        raise BadInput(
-            f"{len(found)} simulation(s) are not baked: {'; '.join(names)}. Each render job "
-            "would simulate from its own first frame, so frames would depend on -f: bake it in "
-            "Blender first (and save), or render with --allow-unbaked"
-        )
-    for name in names:
-        log.warning("--allow-unbaked: %s is simulated from each job's first frame", name)
-    return names
-
-
 def check_scene(settings, workdir: Path, passes_dir: Path) -> dict:
-    """Every check above on the scene about to render (after the overrides); what was found,
-    for the slice manifest's run record."""
+    """Every check above (and bakecheck.py's) on the scene about to render (after the
+    overrides); what was found, for the slice manifest's run record."""
     import bpy
 
     scene = bpy.context.scene

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from submitter import estimate
+from submitter import estimate, estimate_text
 from submitter.estimate import Price, Scout, Spread
 
 # Three scouts: frames of 1, 2 and 4 s (binary-exact), start-ups of 3, 4 and 8 s.
@@ -159,7 +159,7 @@ def test_anything_else_is_not_an_estimate(document):
 
 
 def test_the_text_names_the_spread_and_the_assumptions():
-    text = "\n".join(estimate.lines(_estimate()))
+    text = "\n".join(estimate_text.lines(_estimate()))
     assert "seconds a frame:  2.0 s (1.0 - 4.0) (min / median / max)" in text
     assert "start-up a child: 4.0 s (3.0 - 8.0)" in text
     assert "projection for 100 frames at 10 per child (10 children, at most 4 at a time" in text
