@@ -22,7 +22,7 @@ from entrypoint.framecheck import FrameProblems, Unreadable, image_size
 from entrypoint.frames import parse_frame_name
 from entrypoint.layout import FRAMES_DIR, preview_names
 from entrypoint.manifest import SceneRecord
-from entrypoint.settings import StitchSettings
+from entrypoint.stitch.job import StitchJob
 from entrypoint.storage import Location
 
 log = logging.getLogger(__name__)
@@ -37,16 +37,10 @@ def check_stop(stop: threading.Event) -> None:
         raise Terminated("SIGTERM: stitch stopped before delivering anything; retry the job")
 
 
-def encode_frames(
-    source: Location,
-    record: SceneRecord,
-    folder: str,
-    codec: encode_plan.Codec,
-    settings: StitchSettings,
-    out: Path,
-    stop: threading.Event,
-) -> tuple[Fed, Path, Path]:
+def encode_frames(job: StitchJob) -> tuple[Fed, Path, Path]:
     """Every frame fetched, checked and encoded; the result decoded and verified."""
+    source, record, folder, codec = job.source, job.record, job.folder, job.codec
+    settings, out, stop = job.settings, job.out, job.stop
     names, known = _locate_frames(source, record, folder)
     # With frames already known to be missing, only check the rest (for a complete report).
     check_only = bool(known) and not settings.allow_gaps

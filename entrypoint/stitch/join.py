@@ -21,7 +21,7 @@ from entrypoint.framecheck import image_size
 from entrypoint.frames import frame_name
 from entrypoint.layout import SEGMENTS_DIR
 from entrypoint.manifest import SceneRecord
-from entrypoint.settings import StitchSettings
+from entrypoint.stitch.job import StitchJob
 from entrypoint.storage import Location
 
 log = logging.getLogger(__name__)
@@ -39,18 +39,11 @@ class Joined:
     segments: int
 
 
-def join_segments(
-    source: Location,
-    manifests: list[dict],
-    record: SceneRecord,
-    folder: str,
-    codec: encode_plan.Codec,
-    settings: StitchSettings,
-    out: Path,
-    stop: threading.Event,
-) -> Joined | str:
-    """Join the segments into `out` and fetch the previews' frames; or why every frame must be
-    encoded instead."""
+def join_segments(job: StitchJob, manifests: list[dict]) -> Joined | str:
+    """Join the segments into `job.out` and fetch the previews' frames; or why every frame must
+    be encoded instead."""
+    source, record, folder, codec = job.source, job.record, job.folder, job.codec
+    settings, out, stop = job.settings, job.out, job.stop
     if settings.reencode:
         log.info("full encode of every frame: --reencode")
         return "--reencode"

@@ -41,6 +41,7 @@ from entrypoint.stitch.encode import (
     encode_frames,
     make_previews,
 )
+from entrypoint.stitch.job import StitchJob
 from entrypoint.stitch.join import join_segments
 from entrypoint.stitch.report import write_report
 from entrypoint.storage import Location, parse_location
@@ -75,10 +76,11 @@ def _stitch(settings: StitchSettings, stop: threading.Event) -> None:
     with tempfile.TemporaryDirectory(prefix="blendbatch-stitch-") as tmp:
         work = Path(tmp)
         out = work / name
-        joined = join_segments(source, manifests, record, folder, codec, settings, out, stop)
+        job = StitchJob(source, record, folder, codec, settings, out, stop)
+        joined = join_segments(job, manifests)
         if isinstance(joined, str):
             made = f"every frame encoded: {joined}"
-            fed, poster, sheet = encode_frames(source, record, folder, codec, settings, out, stop)
+            fed, poster, sheet = encode_frames(job)
         else:
             made = f"joined from {joined.segments} segments by stream copy"
             (width, height) = joined.size
