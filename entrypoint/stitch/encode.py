@@ -22,12 +22,11 @@ from entrypoint.framecheck import FrameProblems, Unreadable, image_size
 from entrypoint.frames import parse_frame_name
 from entrypoint.layout import FRAMES_DIR, preview_names
 from entrypoint.manifest import SceneRecord
-from entrypoint.stitch.job import StitchJob
+from entrypoint.stitch.job import FETCH_THREADS, StitchJob
 from entrypoint.storage import Location
 
 log = logging.getLogger(__name__)
 
-FETCH_THREADS = 8
 # Frames held ahead of the encoder: bounds memory (a 4K 16-bit PNG is 30-50 MB).
 FETCH_AHEAD = 24
 

@@ -12,6 +12,10 @@ from entrypoint.manifest import SceneRecord
 from entrypoint.settings import StitchSettings
 from entrypoint.storage import Location
 
+# Objects fetched at once from the render output (manifests, segments, frames): each a request
+# that mostly waits on the network.
+FETCH_THREADS = 8
+
 
 @dataclass(frozen=True)
 class StitchJob:

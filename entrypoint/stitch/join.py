@@ -21,12 +21,10 @@ from entrypoint.framecheck import image_size
 from entrypoint.frames import frame_name
 from entrypoint.layout import SEGMENTS_DIR
 from entrypoint.manifest import SceneRecord
-from entrypoint.stitch.job import StitchJob
+from entrypoint.stitch.job import FETCH_THREADS, StitchJob
 from entrypoint.storage import Location
 
 log = logging.getLogger(__name__)
-
-FETCH_THREADS = 8
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,12 @@ from entrypoint.manifest import (
 )
 from entrypoint.settings import StitchSettings
 from entrypoint.stitch.encode import (
-    FETCH_THREADS,
     Fed,
     check_stop,
     encode_frames,
     make_previews,
 )
-from entrypoint.stitch.job import StitchJob
+from entrypoint.stitch.job import FETCH_THREADS, StitchJob
 from entrypoint.stitch.join import join_segments
 from entrypoint.stitch.report import write_report
 from entrypoint.storage import Location, parse_location
