@@ -50,8 +50,7 @@ class S3Prefix:
             try:
                 head = s3_client().head_object(Bucket=self.bucket, Key=self.key(rel))
             except Exception as error:
-                problem = awserrors.classify(error)
-                if problem and problem.code in ("404", "NoSuchKey"):
+                if _no_such_key(error):
                     return None
                 raise
             return int(head["ContentLength"])
@@ -98,11 +97,7 @@ class S3Prefix:
             if if_match is None and size is not None and size <= ONE_GET_BYTES:
                 # download_file asks for the size again and starts a thread pool: for what
                 # one GET carries, that is 2-3x the time of the GET itself.
-                local.write_bytes(
-                    _read_body_retrying(
-                        lambda: s3_client().get_object(Bucket=self.bucket, Key=self.key(rel))
-                    )
-                )
+                local.write_bytes(self._whole(rel))
                 return
             if if_match is None:
                 s3_client().download_file(self.bucket, self.key(rel), str(local))
@@ -114,22 +109,23 @@ class S3Prefix:
 
     def get_bytes(self, rel: str) -> bytes:
         with _s3_errors(self.child_uri(rel)):
-            return _read_body_retrying(
-                lambda: s3_client().get_object(Bucket=self.bucket, Key=self.key(rel))
-            )
+            return self._whole(rel)
 
     def get_bytes_if_present(self, rel: str) -> bytes | None:
         """The object's bytes, None if there is none: one request, not a listing and a GET."""
         with _s3_errors(self.child_uri(rel)):
             try:
-                return _read_body_retrying(
-                    lambda: s3_client().get_object(Bucket=self.bucket, Key=self.key(rel))
-                )
+                return self._whole(rel)
             except Exception as error:
-                problem = awserrors.classify(error)
-                if problem and problem.code in ("404", "NoSuchKey"):
+                if _no_such_key(error):
                     return None
                 raise
+
+    def _whole(self, rel: str) -> bytes:
+        """One GetObject, its body read whole (read again if the connection drops mid-body)."""
+        return _read_body_retrying(
+            lambda: s3_client().get_object(Bucket=self.bucket, Key=self.key(rel))
+        )
 
 
 Location = LocalDir | S3Prefix
@@ -205,6 +201,11 @@ def s3_client():
 
     # A connection per fetching thread (stitch fetches 8 frames at a time, uploads use 10).
     return boto3.client("s3", config=awserrors.client_config(max_pool_connections=32))
+
+
+def _no_such_key(error: Exception) -> bool:
+    problem = awserrors.classify(error)
+    return bool(problem and problem.code in ("404", "NoSuchKey"))
 
 
 def _read_body_retrying(get) -> bytes:
