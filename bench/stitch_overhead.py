@@ -41,15 +41,9 @@ def make_render_output(root: Path) -> None:
     """240 frames with moving content and render-like noise, and one child's manifest."""
     from entrypoint.layout import manifest_key
     from entrypoint.manifest import slice_manifest
-    from entrypoint.video import ffmpeg_exe
+    from tests.stitch_kit import noisy_frames
 
-    (root / "frames").mkdir(parents=True)
-    subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi",
-         "-i", f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS},noise=alls=12:allf=t",
-         "-frames:v", str(FRAMES), "-start_number", "1", str(root / "frames" / "%04d.png")],
-        check=True,
-    )  # fmt: skip
+    noisy_frames(root / "frames", FRAMES, (WIDTH, HEIGHT), FPS, noise=12)
     frames = list(range(1, FRAMES + 1))
     manifest = slice_manifest(
         index=0,

@@ -43,17 +43,10 @@ def make_output(root: Path, slices: int, per_slice: int) -> None:
     """Frames and each child's manifest with checked records, then each slice's segment."""
     from entrypoint.layout import manifest_key
     from entrypoint.manifest import slice_manifest
-    from entrypoint.video import ffmpeg_exe
-    from tests.stitch_kit import make_segments
+    from tests.stitch_kit import make_segments, noisy_frames
 
     count = slices * per_slice
-    (root / "frames").mkdir(parents=True)
-    subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi",
-         "-i", f"testsrc2=size={WIDTH}x{HEIGHT}:rate={FPS},noise=alls=6:allf=t",
-         "-frames:v", str(count), "-start_number", "1", str(root / "frames" / "%04d.png")],
-        check=True,
-    )  # fmt: skip
+    noisy_frames(root / "frames", count, (WIDTH, HEIGHT), FPS, noise=6)
     frames = list(range(1, count + 1))
     scene = {"name": "Scene", "frames": frames, "fps": FPS, "fps_base": 1.0}
     (root / "manifests").mkdir()

@@ -129,6 +129,18 @@ def frame_gray(video: Path, position: int) -> int:
     return raw[0]
 
 
+def noisy_frames(folder: Path, count: int, size: tuple[int, int], fps: int, noise: int) -> None:
+    """`count` PNGs 0001.png... of moving content with render-like noise (ffmpeg's testsrc2),
+    for benchmarks whose frames need not be rendered."""
+    folder.mkdir(parents=True)
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi",
+         "-i", f"testsrc2=size={size[0]}x{size[1]}:rate={fps},noise=alls={noise}:allf=t",
+         "-frames:v", str(count), "-start_number", "1", str(folder / "%04d.png")],
+        check=True,
+    )  # fmt: skip
+
+
 def make_segments(root: Path, codec: str = "h264", crf: int | None = None, only=None) -> None:
     """Each slice's segment (of a local output), made as its render child makes it once its
     frames are all in the output (entrypoint/render/segment.py), its record in the manifest."""
