@@ -186,12 +186,25 @@ def fetch_file(
     if size == 0:  # S3 answers a GET of an empty object's first bytes with InvalidRange
         raise BadInput(f"{uri} is empty (0 bytes): upload the .blend again")
     local = local or workdir / name
+    if if_match is None:
+        get_whole(folder, name, local, size)
+        return local
     folder.get_file(name, local, if_match, size=size)
-    if local.stat().st_size != size:
-        raise TransientFailure(
-            f"downloaded {local.stat().st_size} of {size} bytes of {uri}: retry the job"
-        )
+    _check_whole(local, size, uri)
     return local
+
+
+def get_whole(folder: Location, rel: str, local: Path, size: int) -> None:
+    """`rel` into `local`, known to be `size` bytes (one GET when small): a shorter or longer
+    file (the object changed, or the connection dropped mid-body) is a failure to retry."""
+    folder.get_file(rel, local, size=size)
+    _check_whole(local, size, folder.child_uri(rel))
+
+
+def _check_whole(local: Path, size: int, uri: str) -> None:
+    got = local.stat().st_size
+    if got != size:
+        raise TransientFailure(f"downloaded {got} of {size} bytes of {uri}: retry the job")
 
 
 @functools.cache

@@ -22,7 +22,7 @@ from entrypoint.frames import frame_name
 from entrypoint.layout import SEGMENTS_DIR
 from entrypoint.manifest import SceneRecord
 from entrypoint.stitch.job import FETCH_THREADS, StitchJob
-from entrypoint.storage import Location
+from entrypoint.storage import Location, get_whole
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +99,7 @@ def _join(
 
 
 def _fetch(source: Location, key: str, local: Path, present: dict[str, int]) -> None:
-    expected = present[key.rpartition("/")[2]]
-    source.get_file(key, local, size=expected)  # with its size known, a segment is one GET
-    size = local.stat().st_size
-    if size != expected:
-        raise TransientFailure(
-            f"read {size} of {expected} bytes of {source.child_uri(key)}: retry the job"
-        )
+    get_whole(source, key, local, present[key.rpartition("/")[2]])
 
 
 def _check(out: Path, record: SceneRecord) -> str | None:
